@@ -1,0 +1,69 @@
+// The one Prisma client. Services import `prisma` from here; the GraphQL context never carries it.
+// `openDatabase` connects to DATABASE_URL, or starts the embedded database when there is none.
+import path from 'node:path';
+import { PrismaPg } from '@prisma/adapter-pg';
+import { PrismaClient } from './generated/prisma/client.ts';
+import { startEmbeddedDatabase, type EmbeddedDatabase } from './db/embedded.ts';
+import { migrate } from './db/migrate.ts';
+import { logger } from './logger.ts';
+
+export { Prisma } from './generated/prisma/client.ts';
+export type { PrismaClient };
+export type Transaction = Parameters<Parameters<PrismaClient['$transaction']>[0]>[0];
+
+// Assigned once by openDatabase; ES module bindings are live, so importers see the client.
+export let prisma: PrismaClient = undefined as unknown as PrismaClient;
+
+export interface DatabaseOptions {
+  /** A PostgreSQL URL; when absent the embedded database is used. */
+  url?: string;
+  /** Folder for the embedded database; undefined = in memory. */
+  dataDir?: string;
+  poolSize?: number;
+  migrate?: boolean;
+}
+
+export interface Database {
+  url: string;
+  embedded: boolean;
+  prisma: PrismaClient;
+  close(): Promise<void>;
+}
+
+let current: Database | undefined;
+
+export async function openDatabase(options: DatabaseOptions): Promise<Database> {
+  if (current) throw new Error('The database is already open');
+  let embedded: EmbeddedDatabase | undefined;
+  let url = options.url;
+  if (!url) {
+    embedded = await startEmbeddedDatabase(
+      options.dataDir ? path.join(options.dataDir, 'pglite') : undefined,
+    );
+    url = embedded.url;
+    logger.info({ dataDir: options.dataDir ?? 'memory' }, 'embedded database started');
+  }
+  if (options.migrate !== false) {
+    const applied = await migrate(url);
+    if (applied.length) logger.info({ applied }, 'migrations applied');
+  }
+  const adapter = new PrismaPg({
+    connectionString: url,
+    // PGlite serves one connection at a time: a pool of one keeps transactions whole.
+    max: embedded ? 1 : (options.poolSize ?? 10),
+  });
+  const client = new PrismaClient({ adapter });
+  prisma = client;
+  const database: Database = {
+    url,
+    embedded: Boolean(embedded),
+    prisma: client,
+    async close() {
+      await client.$disconnect();
+      await embedded?.stop();
+      current = undefined;
+    },
+  };
+  current = database;
+  return database;
+}

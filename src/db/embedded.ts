@@ -1,0 +1,27 @@
+// The embedded default: PGlite (PostgreSQL compiled to WebAssembly) with its data in a folder,
+// served on a loopback port by pglite-socket so that the same `pg` driver and Prisma adapter talk
+// to it as to a real PostgreSQL server. PGlite is a single connection, so callers use a pool of one.
+import fs from 'node:fs';
+import { PGlite } from '@electric-sql/pglite';
+import { PGLiteSocketServer } from '@electric-sql/pglite-socket';
+
+export interface EmbeddedDatabase {
+  url: string;
+  stop(): Promise<void>;
+}
+
+/** Starts PGlite; `dataDir` undefined keeps the database in memory (tests). */
+export async function startEmbeddedDatabase(dataDir?: string): Promise<EmbeddedDatabase> {
+  if (dataDir) fs.mkdirSync(dataDir, { recursive: true });
+  const pglite = await PGlite.create(dataDir ? { dataDir } : {});
+  const server = new PGLiteSocketServer({ db: pglite, host: '127.0.0.1', port: 0 });
+  await server.start();
+  const address = server.getServerConn();
+  return {
+    url: `postgresql://postgres@${address}/postgres?sslmode=disable`,
+    async stop() {
+      await server.stop();
+      await pglite.close();
+    },
+  };
+}
