@@ -17,17 +17,21 @@ const schema = z.object({
   DATA_DIR: z.string().default('.roster-data'),
   DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(100).default(10),
   /** Apply pending migrations when the server starts. */
-  MIGRATE_ON_START: boolean.default('true'),
+  MIGRATE_ON_START: boolean.prefault('true'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   /** GraphiQL at /graphql; on by default outside production. */
   GRAPHIQL: boolean.optional(),
   /** How long a member session lasts, in minutes (default 30 days). */
-  SESSION_TTL_MINUTES: z.coerce.number().int().min(5).default(60 * 24 * 30),
+  SESSION_TTL_MINUTES: z.coerce
+    .number()
+    .int()
+    .min(5)
+    .default(60 * 24 * 30),
   /** SMTP server for outgoing mail, e.g. smtp://user:pass@smtp.example.com:587; absent = local sink. */
   SMTP_URL: z.string().url().optional(),
   MAIL_FROM: z.string().default('Roster <no-reply@roster.local>'),
   /** Run the email outbox worker inside the server process. */
-  EMAIL_WORKER: boolean.default('true'),
+  EMAIL_WORKER: boolean.prefault('true'),
   EMAIL_WORKER_INTERVAL_MS: z.coerce.number().int().min(10).default(1000),
   /** Directory of custom email templates selected by templateId. */
   EMAIL_TEMPLATES_DIR: z.string().optional(),
@@ -38,7 +42,9 @@ export type Config = z.infer<typeof schema> & { graphiql: boolean; dataDir: stri
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const parsed = schema.safeParse(env);
   if (!parsed.success) {
-    const problems = parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`);
+    const problems = parsed.error.issues.map(
+      (issue) => `${issue.path.join('.')}: ${issue.message}`,
+    );
     throw new Error(`Invalid configuration:\n  ${problems.join('\n  ')}`);
   }
   const config = parsed.data;

@@ -1,0 +1,90 @@
+// The permission model: resources, actions, built-in roles, and what a set of roles may do.
+export const RESOURCE_ACTIONS = {
+  organization: ['read', 'update', 'delete'],
+  member: ['read', 'create', 'update', 'delete'],
+  invitation: ['read', 'create', 'resend', 'revoke'],
+  role: ['read', 'create', 'update', 'delete'],
+} as const;
+
+export type Resource = keyof typeof RESOURCE_ACTIONS;
+export type Action<R extends Resource = Resource> = (typeof RESOURCE_ACTIONS)[R][number];
+export type Permission = { [R in Resource]: `${R}:${Action<R>}` }[Resource];
+
+export const ALL_PERMISSIONS: Permission[] = Object.entries(RESOURCE_ACTIONS).flatMap(
+  ([resource, actions]) => actions.map((action) => `${resource}:${action}` as Permission),
+);
+
+export function isPermission(value: string): value is Permission {
+  return (ALL_PERMISSIONS as string[]).includes(value);
+}
+
+export const BUILTIN_ROLES = {
+  owner: {
+    name: 'Owner',
+    description: 'Everything, including deleting the organization and granting owner',
+    permissions: ALL_PERMISSIONS,
+  },
+  admin: {
+    name: 'Admin',
+    description: 'Everything but deleting the organization and granting owner',
+    permissions: ALL_PERMISSIONS.filter((permission) => permission !== 'organization:delete'),
+  },
+  member: {
+    name: 'Member',
+    description: 'Read access',
+    permissions: ALL_PERMISSIONS.filter((permission) => permission.endsWith(':read')),
+  },
+} as const satisfies Record<
+  string,
+  { name: string; description: string; permissions: Permission[] }
+>;
+
+export type BuiltinRoleKey = keyof typeof BUILTIN_ROLES;
+export const BUILTIN_ROLE_KEYS = Object.keys(BUILTIN_ROLES) as BuiltinRoleKey[];
+
+export function isBuiltinRole(key: string): key is BuiltinRoleKey {
+  return key in BUILTIN_ROLES;
+}
+
+/** A role's definition as the permission checks need it (custom roles come from the database). */
+export interface RoleDefinition {
+  key: string;
+  permissions: readonly string[];
+}
+
+/** The union of the permissions of `roleKeys`; unknown keys grant nothing. */
+export function permissionsOf(
+  roleKeys: readonly string[],
+  customRoles: readonly RoleDefinition[],
+): Set<Permission> {
+  const result = new Set<Permission>();
+  for (const key of roleKeys) {
+    const permissions = isBuiltinRole(key)
+      ? BUILTIN_ROLES[key].permissions
+      : (customRoles.find((role) => role.key === key)?.permissions ?? []);
+    for (const permission of permissions) if (isPermission(permission)) result.add(permission);
+  }
+  return result;
+}
+
+/**
+ * The grant rule: only owners grant `owner`; any other role may be granted only by someone who
+ * holds every permission it carries. Returns the first role that may not be granted, if any.
+ */
+export function firstUngrantableRole(
+  granter: { roles: readonly string[]; permissions: ReadonlySet<Permission> } | 'apiKey',
+  roleKeys: readonly string[],
+  customRoles: readonly RoleDefinition[],
+): string | undefined {
+  if (granter === 'apiKey') return undefined;
+  for (const key of roleKeys) {
+    if (key === 'owner') {
+      if (!granter.roles.includes('owner')) return key;
+      continue;
+    }
+    for (const permission of permissionsOf([key], customRoles)) {
+      if (!granter.permissions.has(permission)) return key;
+    }
+  }
+  return undefined;
+}

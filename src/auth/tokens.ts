@@ -1,0 +1,34 @@
+// Secrets handed to callers (API keys, sessions, invitation and sign-in tokens): 32 random bytes,
+// base64url, with a short prefix saying what they are. Only their SHA-256 is stored; lookups go by
+// hash through a unique index, and any comparison of hashes is constant-time.
+import crypto from 'node:crypto';
+
+export const TOKEN_PREFIXES = {
+  apiKey: 'rk_',
+  session: 'rs_',
+  invitation: 'ri_',
+  signIn: 'rl_',
+} as const;
+
+export type TokenKind = keyof typeof TOKEN_PREFIXES;
+
+export function generateToken(kind: TokenKind): { token: string; hash: string } {
+  const token = TOKEN_PREFIXES[kind] + crypto.randomBytes(32).toString('base64url');
+  return { token, hash: hashToken(token) };
+}
+
+export function hashToken(token: string): string {
+  return crypto.createHash('sha256').update(token, 'utf8').digest('hex');
+}
+
+/** Constant-time comparison of two hex digests. */
+export function hashesEqual(a: string, b: string): boolean {
+  const left = Buffer.from(a, 'hex');
+  const right = Buffer.from(b, 'hex');
+  return left.length === right.length && crypto.timingSafeEqual(left, right);
+}
+
+/** True when `token` has the shape of a `kind` token (a cheap check before any lookup). */
+export function looksLike(kind: TokenKind, token: string): boolean {
+  return token.startsWith(TOKEN_PREFIXES[kind]) && /^[A-Za-z0-9_-]{43}$/.test(token.slice(3));
+}

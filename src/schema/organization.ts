@@ -1,0 +1,228 @@
+// Organization: the type, its settings, and its root fields.
+import { builder } from '../builder.ts';
+import {
+  createOrganization,
+  deleteOrganization,
+  updateOrganization,
+} from '../services/organizations.ts';
+import {
+  resolveOrganizationId,
+  type OrganizationLocator,
+} from '../services/organization-locator.ts';
+import { prisma } from '../db.ts';
+import { ConflictError } from '../errors.ts';
+
+export const InvitePolicy = builder.enumType('InvitePolicy', {
+  description: 'Who may be invited.',
+  values: {
+    ALL_ALLOWED: { description: 'Any email address.' },
+    RESTRICTED_TO_DOMAINS: { description: 'Only addresses in allowedEmailDomains.' },
+    DISABLED: { description: 'No invitations.' },
+  } as const,
+});
+
+export const OrganizationRefInput = builder.inputType('OrganizationRef', {
+  description:
+    'Names an organization by exactly one of its id, slug or external id. A member session may omit it to mean its own organization.',
+  isOneOf: true,
+  fields: (t) => ({
+    id: t.globalID({ description: 'The global id (Organization.id).' }),
+    slug: t.string(),
+    externalId: t.string({ description: "The id in the caller's own system." }),
+  }),
+});
+
+/** Turns the GraphQL reference into the locator services understand. */
+export function locatorOf(
+  ref:
+    | {
+        id?: { id: string; typename: string } | null;
+        slug?: string | null;
+        externalId?: string | null;
+      }
+    | null
+    | undefined,
+): OrganizationLocator | undefined {
+  if (!ref) return undefined;
+  return {
+    id: ref.id
+      ? ref.id.typename === 'Organization'
+        ? ref.id.id
+        : '00000000-0000-0000-0000-000000000000'
+      : null,
+    slug: ref.slug ?? null,
+    externalId: ref.externalId ?? null,
+  };
+}
+
+const OrganizationSettings = builder.simpleObject('OrganizationSettings', {
+  description: 'Invitation and membership policy.',
+  fields: (t) => ({
+    allowedEmailDomains: t.stringList({
+      description: 'Domains invitations may go to (see invitePolicy).',
+    }),
+    invitePolicy: t.field({ type: InvitePolicy }),
+    seatLimit: t.int({
+      nullable: true,
+      description: 'Active members plus pending invitations may not exceed this.',
+    }),
+    pendingInvitationLimit: t.int({ nullable: true, description: 'Cap on pending invitations.' }),
+    defaultInviteExpirationMinutes: t.int({
+      nullable: true,
+      description: 'Used when an invite gives no expirationMinutes (else 10080, seven days).',
+    }),
+    defaultRedirectUrl: t.string({
+      nullable: true,
+      description: 'Used when an invite gives no redirectUrl.',
+    }),
+  }),
+});
+
+export const Organization = builder.prismaNode('Organization', {
+  id: { field: 'id' },
+  description: 'A customer organization (a tenant) with its members and invitations.',
+  authScopes: (organization) => ({
+    permission: { organizationId: organization.id, permission: 'organization:read' },
+  }),
+  fields: (t) => ({
+    slug: t.exposeString('slug', { description: 'Unique, URL-safe name.' }),
+    externalId: t.exposeString('externalId', { nullable: true }),
+    name: t.exposeString('name'),
+    settings: t.field({
+      type: OrganizationSettings,
+      select: {
+        allowedEmailDomains: true,
+        invitePolicy: true,
+        seatLimit: true,
+        pendingInvitationLimit: true,
+        defaultInviteExpirationMinutes: true,
+        defaultRedirectUrl: true,
+      },
+      resolve: (organization) => organization,
+    }),
+    createdAt: t.expose('createdAt', { type: 'DateTime' }),
+    updatedAt: t.expose('updatedAt', { type: 'DateTime' }),
+  }),
+});
+
+const OrganizationSettingsInput = builder.inputType('OrganizationSettingsInput', {
+  description: 'Settings to change; omitted fields stay as they are, null clears a limit.',
+  fields: (t) => ({
+    allowedEmailDomains: t.stringList(),
+    invitePolicy: t.field({ type: InvitePolicy }),
+    seatLimit: t.int(),
+    pendingInvitationLimit: t.int(),
+    defaultInviteExpirationMinutes: t.int({ description: '5 to 10080.' }),
+    defaultRedirectUrl: t.string({ description: 'An http(s) URL.' }),
+  }),
+});
+
+const CreateOrganizationInput = builder.inputType('CreateOrganizationInput', {
+  fields: (t) => ({
+    name: t.string({ required: true }),
+    slug: t.string({ required: true, description: 'Lowercase letters, digits and inner hyphens.' }),
+    externalId: t.string(),
+    settings: t.field({ type: OrganizationSettingsInput }),
+  }),
+});
+
+const UpdateOrganizationInput = builder.inputType('UpdateOrganizationInput', {
+  fields: (t) => ({
+    organization: t.field({ type: OrganizationRefInput }),
+    name: t.string(),
+    slug: t.string(),
+    externalId: t.string({ description: 'null clears it.' }),
+    settings: t.field({ type: OrganizationSettingsInput }),
+  }),
+});
+
+const OrganizationPayload = builder.simpleObject('OrganizationPayload', {
+  fields: (t) => ({ organization: t.field({ type: Organization }) }),
+});
+
+const DeleteOrganizationPayload = builder.simpleObject('DeleteOrganizationPayload', {
+  fields: (t) => ({ deletedOrganizationId: t.id({ description: 'The global id it had.' }) }),
+});
+
+builder.queryField('organization', (t) =>
+  t.prismaField({
+    type: 'Organization',
+    description:
+      'An organization by id, slug or external id (a member session: its own when omitted).',
+    errors: {},
+    authScopes: (_root, args) => ({
+      permission: { organization: locatorOf(args.by), permission: 'organization:read' },
+    }),
+    args: { by: t.arg({ type: OrganizationRefInput }) },
+    resolve: async (query, _root, args, ctx) => {
+      const id = await resolveOrganizationId(ctx.caller, locatorOf(args.by), 'by');
+      return prisma.organization.findUniqueOrThrow({ ...query, where: { id } });
+    },
+  }),
+);
+
+builder.mutationField('createOrganization', (t) =>
+  t.field({
+    type: OrganizationPayload,
+    description: 'Creates an organization (API keys only). Add its first owner with inviteMember.',
+    errors: { types: [ConflictError] },
+    authScopes: { apiKey: true },
+    args: { input: t.arg({ type: CreateOrganizationInput, required: true }) },
+    resolve: async (_root, { input }, ctx) => ({
+      organization: await createOrganization(ctx, {
+        name: input.name,
+        slug: input.slug,
+        externalId: input.externalId,
+        ...input.settings,
+        defaultRedirectUrl: input.settings?.defaultRedirectUrl,
+      }),
+    }),
+  }),
+);
+
+builder.mutationField('updateOrganization', (t) =>
+  t.field({
+    type: OrganizationPayload,
+    description: 'Changes the name, slug, external id or settings.',
+    errors: { types: [ConflictError] },
+    authScopes: (_root, { input }) => ({
+      permission: {
+        organization: locatorOf(input.organization),
+        permission: 'organization:update',
+      },
+    }),
+    args: { input: t.arg({ type: UpdateOrganizationInput, required: true }) },
+    resolve: async (_root, { input }, ctx) => {
+      const id = await resolveOrganizationId(ctx.caller, locatorOf(input.organization));
+      return {
+        organization: await updateOrganization(ctx, id, {
+          name: input.name,
+          slug: input.slug,
+          externalId: input.externalId,
+          ...input.settings,
+        }),
+      };
+    },
+  }),
+);
+
+builder.mutationField('deleteOrganization', (t) =>
+  t.field({
+    type: DeleteOrganizationPayload,
+    description: 'Deletes the organization with all its members, invitations and roles.',
+    errors: {},
+    authScopes: (_root, args) => ({
+      permission: { organization: locatorOf(args.organization), permission: 'organization:delete' },
+    }),
+    args: { organization: t.arg({ type: OrganizationRefInput }) },
+    resolve: async (_root, args, ctx) => {
+      const id = await resolveOrganizationId(
+        ctx.caller,
+        locatorOf(args.organization),
+        'organization',
+      );
+      await deleteOrganization(id);
+      return { deletedOrganizationId: Buffer.from(`Organization:${id}`).toString('base64') };
+    },
+  }),
+);

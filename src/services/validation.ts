@@ -1,0 +1,71 @@
+// Input validation with zod; the first problem becomes a ValidationError naming the field.
+import { z } from 'zod';
+import { Prisma } from '../db.ts';
+import { ConflictError, ValidationError } from '../errors.ts';
+
+export function parse<T extends z.ZodType>(
+  schema: T,
+  value: unknown,
+  prefix = 'input',
+): z.infer<T> {
+  const result = schema.safeParse(value);
+  if (result.success) return result.data;
+  const issue = result.error.issues[0]!;
+  const field = [prefix, ...issue.path.map(String)].filter(Boolean).join('.');
+  throw new ValidationError(field, `${field}: ${issue.message}`);
+}
+
+export const slugSchema = z
+  .string()
+  .min(1)
+  .max(64)
+  .regex(
+    /^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$/,
+    'lowercase letters, digits and inner hyphens only',
+  );
+
+export const nameSchema = z.string().trim().min(1).max(200);
+
+export const emailSchema = z.string().trim().max(254).pipe(z.email());
+
+export const domainSchema = z
+  .string()
+  .trim()
+  .toLowerCase()
+  .regex(
+    /^(?=.{1,253}$)(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/,
+    'not a domain name',
+  );
+
+export const httpUrlSchema = z
+  .string()
+  .max(2048)
+  .refine((value) => {
+    try {
+      const url = new URL(value);
+      return url.protocol === 'https:' || url.protocol === 'http:';
+    } catch {
+      return false;
+    }
+  }, 'must be an http(s) URL');
+
+/** JSON metadata: an object, at most 16 KiB once serialized. */
+export const metadataSchema = z
+  .record(z.string(), z.unknown())
+  .refine((value) => JSON.stringify(value).length <= 16_384, 'must be at most 16 KiB of JSON');
+
+export function normalizeEmail(email: string): string {
+  return email.trim().toLowerCase();
+}
+
+/** Maps a unique-constraint violation to a ConflictError; rethrows anything else. */
+export function conflictOnUnique(error: unknown, message: string): never {
+  if (error instanceof Prisma.PrismaClientKnownRequestError && error.code === 'P2002') {
+    throw new ConflictError(message);
+  }
+  throw error;
+}
+
+export function isUniqueViolation(error: unknown): boolean {
+  return error instanceof Prisma.PrismaClientKnownRequestError && error.code === 'P2002';
+}
