@@ -2,6 +2,7 @@
 import { builder } from '../builder.ts';
 import './errors.ts';
 import './organization.ts';
+import './member.ts';
 import './viewer.ts';
 
 export const schema = builder.toSchema({ sortSchema: true });
