@@ -19,7 +19,7 @@ import {
 import { createAccess } from './auth/access.ts';
 import type { Permission } from './auth/permissions.ts';
 import type { Context } from './context.ts';
-import { prisma } from './db.ts';
+import { prisma, type Prisma } from './db.ts';
 import { ForbiddenError, NotFoundError, ValidationError } from './errors.ts';
 import PrismaTypes, { getDatamodel } from './generated/pothos-types.ts';
 import type { OrganizationLocator } from './services/organization-locator.ts';
@@ -46,7 +46,8 @@ export const builder = new SchemaBuilder<{
   Scalars: {
     DateTime: { Input: Date; Output: Date };
     EmailAddress: { Input: string; Output: string };
-    JSONObject: { Input: Record<string, unknown>; Output: object };
+    // Output is what Prisma reads from a Json column; the metadata columns always hold objects.
+    JSONObject: { Input: Record<string, unknown>; Output: Prisma.JsonValue };
     URL: { Input: URL; Output: string | URL };
   };
 }>({
