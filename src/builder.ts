@@ -63,6 +63,8 @@ export const builder = new SchemaBuilder<{
   },
   relay: {
     clientMutationId: 'omit',
+    nodeQueryOptions: { description: 'Any object with a global id (Relay).' },
+    nodesQueryOptions: { description: 'Objects by global ids (Relay).' },
     cursorType: 'String',
   },
   scopeAuth: {

@@ -4,6 +4,7 @@ import path from 'node:path';
 import { PrismaPg } from '@prisma/adapter-pg';
 import { PrismaClient } from './generated/prisma/client.ts';
 import { startEmbeddedDatabase, type EmbeddedDatabase } from './db/embedded.ts';
+import { lockDataDir } from './db/data-dir-lock.ts';
 import { migrate } from './db/migrate.ts';
 import { logger } from './logger.ts';
 
@@ -36,16 +37,29 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
   if (current) throw new Error('The database is already open');
   let embedded: EmbeddedDatabase | undefined;
   let url = options.url;
+  let unlock: (() => void) | undefined;
   if (!url) {
-    embedded = await startEmbeddedDatabase(
-      options.dataDir ? path.join(options.dataDir, 'pglite') : undefined,
-    );
+    unlock = options.dataDir ? lockDataDir(options.dataDir) : undefined;
+    try {
+      embedded = await startEmbeddedDatabase(
+        options.dataDir ? path.join(options.dataDir, 'pglite') : undefined,
+      );
+    } catch (error) {
+      unlock?.();
+      throw error;
+    }
     url = embedded.url;
     logger.info({ dataDir: options.dataDir ?? 'memory' }, 'embedded database started');
   }
   if (options.migrate !== false) {
-    const applied = await migrate(url);
-    if (applied.length) logger.info({ applied }, 'migrations applied');
+    try {
+      const applied = await migrate(url);
+      if (applied.length) logger.info({ applied }, 'migrations applied');
+    } catch (error) {
+      await embedded?.stop();
+      unlock?.();
+      throw error;
+    }
   }
   const adapter = new PrismaPg({
     connectionString: url,
@@ -61,6 +75,7 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
     async close() {
       await client.$disconnect();
       await embedded?.stop();
+      unlock?.();
       current = undefined;
     },
   };

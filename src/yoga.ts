@@ -2,7 +2,7 @@
 import crypto from 'node:crypto';
 import { renderGraphiQL } from '@graphql-yoga/render-graphiql';
 import { GraphQLError } from 'graphql';
-import { createYoga, maskError, type Plugin, type YogaServerInstance } from 'graphql-yoga';
+import { createYoga, useErrorHandler, type Plugin, type YogaServerInstance } from 'graphql-yoga';
 import type { Context } from './context.ts';
 import { prisma } from './db.ts';
 import { logger } from './logger.ts';
@@ -13,6 +13,7 @@ export interface YogaOptions {
   graphiql?: boolean;
 }
 
+const log = logger.child({ component: 'http' });
 const REQUEST_ID_HEADER = 'x-request-id';
 const requestIds = new WeakMap<Request, string>();
 
@@ -27,15 +28,48 @@ function requestIdOf(request: Request): string {
   return id;
 }
 
-function useRequestId(): Plugin {
+const requestStarts = new WeakMap<Request, number>();
+
+/** Echoes the request id and logs one line per request with it. */
+function useRequestLog(): Plugin {
   return {
     onRequest({ request }) {
       requestIdOf(request);
+      requestStarts.set(request, performance.now());
     },
-    onResponse({ request, response }) {
-      response.headers.set(REQUEST_ID_HEADER, requestIdOf(request));
+    onResponse({ request, response, serverContext }) {
+      const requestId = requestIdOf(request);
+      response.headers.set(REQUEST_ID_HEADER, requestId);
+      const started = requestStarts.get(request);
+      const url = new URL(request.url);
+      log.info(
+        {
+          requestId,
+          method: request.method,
+          path: url.pathname,
+          status: response.status,
+          durationMs: started === undefined ? undefined : Math.round(performance.now() - started),
+          remote: (serverContext as { req?: { socket?: { remoteAddress?: string } } })?.req?.socket
+            ?.remoteAddress,
+        },
+        'request',
+      );
     },
   };
+}
+
+/**
+ * Unexpected errors (anything not deliberately a GraphQLError) are logged with the request id;
+ * Yoga's error masking then shows the caller only "Unexpected error.".
+ */
+function useUnexpectedErrorLog(): Plugin<Context> {
+  return useErrorHandler<Context>(({ errors, context }) => {
+    for (const error of errors) {
+      const original = error instanceof GraphQLError ? (error.originalError ?? error) : error;
+      if (original instanceof GraphQLError) continue;
+      log.error({ err: original, requestId: context.requestId }, 'unexpected error');
+    }
+  }) as Plugin<Context>;
 }
 
 /** /healthz: the process is up. /readyz: the database answers. */
@@ -68,21 +102,12 @@ export function createRosterYoga(options: YogaOptions = {}): RosterYoga {
       ? { title: 'Roster', defaultQuery: '{ viewer { __typename } }' }
       : false,
     renderGraphiQL,
-    logging: logger.child({ component: 'yoga' }),
-    maskedErrors: {
-      // Expected failures are typed results or deliberate GraphQLErrors; anything else is logged
-      // here, with its request id, and reaches the caller only as "Unexpected error.".
-      maskError(error, message, isDev) {
-        const original = error instanceof GraphQLError ? (error.originalError ?? error) : error;
-        if (!(original instanceof GraphQLError))
-          logger.error({ err: original }, 'unexpected error');
-        return maskError(error, message, isDev);
-      },
-    },
+    logging: log,
+    maskedErrors: true,
     context: async ({ request }): Promise<Context> => ({
       requestId: requestIdOf(request),
       caller: await authenticate(request.headers.get('authorization')),
     }),
-    plugins: [useRequestId(), useHealthChecks()],
+    plugins: [useRequestLog(), useHealthChecks(), useUnexpectedErrorLog()],
   });
 }

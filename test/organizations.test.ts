@@ -8,9 +8,26 @@ const CREATE = /* GraphQL */ `
   mutation Create($input: CreateOrganizationInput!) {
     createOrganization(input: $input) {
       __typename
-      ... on OrganizationPayload { organization { id slug name externalId settings { seatLimit invitePolicy defaultRedirectUrl } } }
-      ... on Error { message code }
-      ... on ValidationError { field }
+      ... on OrganizationPayload {
+        organization {
+          id
+          slug
+          name
+          externalId
+          settings {
+            seatLimit
+            invitePolicy
+            defaultRedirectUrl
+          }
+        }
+      }
+      ... on Error {
+        message
+        code
+      }
+      ... on ValidationError {
+        field
+      }
     }
   }
 `;
@@ -21,7 +38,14 @@ describe('createOrganization', () => {
     const slug = uniqueSlug();
     const res = await server.gql(
       CREATE,
-      { input: { name: 'Acme', slug, externalId: `ext-${slug}`, settings: { seatLimit: 5, defaultRedirectUrl: 'https://acme.test/join' } } },
+      {
+        input: {
+          name: 'Acme',
+          slug,
+          externalId: `ext-${slug}`,
+          settings: { seatLimit: 5, defaultRedirectUrl: 'https://acme.test/join' },
+        },
+      },
       key,
     );
     expect(res.errors).toBeUndefined();
@@ -31,7 +55,11 @@ describe('createOrganization', () => {
       slug,
       name: 'Acme',
       externalId: `ext-${slug}`,
-      settings: { seatLimit: 5, invitePolicy: 'ALL_ALLOWED', defaultRedirectUrl: 'https://acme.test/join' },
+      settings: {
+        seatLimit: 5,
+        invitePolicy: 'ALL_ALLOWED',
+        defaultRedirectUrl: 'https://acme.test/join',
+      },
     });
   });
 
@@ -46,13 +74,20 @@ describe('createOrganization', () => {
   it('rejects a bad slug with ValidationError naming the field', async () => {
     const key = await newApiKey();
     const res = await server.gql(CREATE, { input: { name: 'A', slug: 'Not A Slug' } }, key);
-    expect(res.data!.createOrganization).toMatchObject({ __typename: 'ValidationError', field: 'input.slug' });
+    expect(res.data!.createOrganization).toMatchObject({
+      __typename: 'ValidationError',
+      field: 'input.slug',
+    });
   });
 
   it('is refused to member sessions and anonymous callers', async () => {
     const org = await newOrganization();
     const owner = await newMember(org.id, ['owner']);
-    const asOwner = await server.gql(CREATE, { input: { name: 'A', slug: uniqueSlug() } }, owner.token);
+    const asOwner = await server.gql(
+      CREATE,
+      { input: { name: 'A', slug: uniqueSlug() } },
+      owner.token,
+    );
     expect(asOwner.data!.createOrganization.__typename).toBe('ForbiddenError');
     const anonymous = await server.gql(CREATE, { input: { name: 'A', slug: uniqueSlug() } });
     expect(anonymous.data!.createOrganization.__typename).toBe('ForbiddenError');
@@ -62,14 +97,27 @@ describe('createOrganization', () => {
 describe('organization query', () => {
   const QUERY = /* GraphQL */ `
     query Org($by: OrganizationRef) {
-      organization(by: $by) { __typename ... on Organization { id slug } ... on Error { code } }
+      organization(by: $by) {
+        __typename
+        ... on Organization {
+          id
+          slug
+        }
+        ... on Error {
+          code
+        }
+      }
     }
   `;
 
   it('finds an organization by id, slug and external id', async () => {
     const key = await newApiKey();
     const org = await newOrganization({ externalId: `ext-${uniqueSlug()}` });
-    for (const by of [{ id: globalId('Organization', org.id) }, { slug: org.slug }, { externalId: org.externalId }]) {
+    for (const by of [
+      { id: globalId('Organization', org.id) },
+      { slug: org.slug },
+      { externalId: org.externalId },
+    ]) {
       const res = await server.gql(QUERY, { by }, key);
       expect(res.data!.organization).toMatchObject({ __typename: 'Organization', slug: org.slug });
     }

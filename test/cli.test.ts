@@ -1,0 +1,117 @@
+// The command line and the server as a newcomer runs them: real processes, a real data folder.
+import { spawn, spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+
+const root = path.resolve(import.meta.dirname, '..');
+const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'roster-cli-'));
+const env = {
+  ...process.env,
+  DATA_DIR: dataDir,
+  DATABASE_URL: '',
+  LOG_LEVEL: 'info',
+  NODE_ENV: 'development',
+};
+delete env.DATABASE_URL;
+
+afterAll(() => fs.rmSync(dataDir, { recursive: true, force: true }));
+
+function roster(...args: string[]) {
+  const result = spawnSync(process.execPath, ['src/cli/bin.js', ...args], {
+    cwd: root,
+    env,
+    encoding: 'utf8',
+  });
+  return { code: result.status, stdout: result.stdout, stderr: result.stderr };
+}
+
+/** Starts `npm start`'s entry point on a free port; resolves once it listens. */
+function startServer() {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/server.ts'], {
+    cwd: root,
+    env: { ...env, PORT: '0', HOST: '127.0.0.1' },
+  });
+  let output = '';
+  const url = new Promise<string>((resolve, reject) => {
+    child.stdout.on('data', (chunk: Buffer) => {
+      output += chunk;
+      const match = /"url":"(http:\/\/[^"]+)\/graphql"/.exec(output);
+      if (match) resolve(match[1]!);
+    });
+    child.stderr.on('data', (chunk: Buffer) => (output += chunk));
+    child.once('exit', (code) => reject(new Error(`server exited with ${code}: ${output}`)));
+  });
+  const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
+  return { child, url, exited, output: () => output };
+}
+
+async function query(url: string, token: string, body: string) {
+  const res = await fetch(`${url}/graphql`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+    body: JSON.stringify({ query: body }),
+  });
+  return (await res.json()) as { data?: Record<string, any>; errors?: unknown[] };
+}
+
+describe('roster CLI and server', () => {
+  let apiKey = '';
+
+  it('api-key create --json prints exactly {"id","name","key"} on stdout', () => {
+    const result = roster('api-key', 'create', '--name', 'backend', '--json');
+    expect(result.code).toBe(0);
+    const parsed = JSON.parse(result.stdout) as Record<string, string>;
+    expect(Object.keys(parsed).sort()).toEqual(['id', 'key', 'name']);
+    expect(parsed.name).toBe('backend');
+    expect(parsed.key).toMatch(/^rk_[A-Za-z0-9_-]{43}$/);
+    apiKey = parsed.key!;
+  });
+
+  it('bootstrap creates an organization, an owner, a key and a session and says what to do next', () => {
+    const text = roster('bootstrap', '--slug', 'first-org', '--email', 'me@example.com');
+    expect(text.code).toBe(0);
+    expect(text.stdout).toContain('Authorization');
+    expect(text.stdout).toContain('first-org');
+    const again = roster('bootstrap', '--slug', 'first-org');
+    expect(again.code).not.toBe(0);
+    expect(again.stderr).toMatch(/already exists/);
+  });
+
+  it('rejects unknown commands with usage', () => {
+    const result = roster('frobnicate');
+    expect(result.code).toBe(64);
+    expect(result.stderr).toContain('Usage: roster');
+  });
+
+  it('serves the bootstrapped data, refuses a second process on the folder, stops on SIGTERM and keeps data across restarts', async () => {
+    const first = startServer();
+    const url = await first.url;
+    const found = await query(
+      url,
+      apiKey,
+      '{ organization(by: { slug: "first-org" }) { ... on Organization { slug } } }',
+    );
+    expect(found.data?.organization).toEqual({ slug: 'first-org' });
+
+    const blocked = roster('api-key', 'list');
+    expect(blocked.code).toBe(1);
+    expect(blocked.stderr).toMatch(/in use by another Roster process/);
+
+    first.child.kill('SIGTERM');
+    expect(await first.exited).toBe(0);
+    expect(first.output()).toContain('"msg":"stopped"');
+
+    const second = startServer();
+    const url2 = await second.url;
+    const again = await query(
+      url2,
+      apiKey,
+      '{ organization(by: { slug: "first-org" }) { ... on Organization { slug } } }',
+    );
+    expect(again.data?.organization).toEqual({ slug: 'first-org' });
+    second.child.kill('SIGTERM');
+    expect(await second.exited).toBe(0);
+  });
+});

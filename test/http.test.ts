@@ -1,0 +1,109 @@
+// The HTTP surface, over a real socket: GraphQL over HTTP, health checks, request ids, GraphiQL.
+import { auditServer } from 'graphql-http';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { newApiKey } from './helpers/fixtures.ts';
+import { postGraphQL, useTestServer } from './helpers/server.ts';
+
+const server = useTestServer();
+let base: string;
+
+beforeAll(async () => {
+  base = await server.listen();
+});
+
+describe('GraphQL over HTTP', () => {
+  it('passes every MUST of the graphql-http audit', async () => {
+    const results = await auditServer({ url: `${base}/graphql` });
+    const failures = results.filter((r) => r.status !== 'ok' && r.id && r.name.startsWith('MUST'));
+    expect(failures.map((f) => `${f.name}: ${'reason' in f ? f.reason : ''}`)).toEqual([]);
+  });
+
+  it('answers { __typename } to POST and GET', async () => {
+    const post = await postGraphQL(fetch, `${base}/graphql`, '{ __typename }');
+    expect(post).toMatchObject({ status: 200, data: { __typename: 'Query' } });
+    const get = await fetch(`${base}/graphql?query=${encodeURIComponent('{ __typename }')}`, {
+      headers: { accept: 'application/graphql-response+json' },
+    });
+    expect(get.status).toBe(200);
+    expect(await get.json()).toEqual({ data: { __typename: 'Query' } });
+  });
+
+  it('refuses mutations over GET', async () => {
+    const res = await fetch(
+      `${base}/graphql?query=${encodeURIComponent('mutation { deleteOrganization { __typename } }')}`,
+      { headers: { accept: 'application/graphql-response+json' } },
+    );
+    expect(res.status).toBe(405);
+  });
+
+  it('rejects a malformed bearer with 401 and a clear message', async () => {
+    const res = await postGraphQL(
+      fetch,
+      `${base}/graphql`,
+      '{ __typename }',
+      undefined,
+      'not-a-token',
+    );
+    expect(res.status).toBe(401);
+    expect(res.errors?.[0]?.message).toMatch(/Unrecognized bearer token/);
+    const revokedLooking = await postGraphQL(
+      fetch,
+      `${base}/graphql`,
+      '{ __typename }',
+      undefined,
+      `rk_${'a'.repeat(43)}`,
+    );
+    expect(revokedLooking.status).toBe(401);
+  });
+
+  it('accepts a valid API key', async () => {
+    const key = await newApiKey();
+    const res = await postGraphQL<{ viewer: { kind: string } }>(
+      fetch,
+      `${base}/graphql`,
+      '{ viewer { kind } }',
+      undefined,
+      key,
+    );
+    expect(res.data?.viewer.kind).toBe('API_KEY');
+  });
+});
+
+describe('request ids', () => {
+  it('returns a fresh request id on every response', async () => {
+    const a = await fetch(`${base}/healthz`);
+    const b = await fetch(`${base}/healthz`);
+    expect(a.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
+    expect(a.headers.get('x-request-id')).not.toBe(b.headers.get('x-request-id'));
+  });
+
+  it("echoes a caller's well-formed request id and replaces a malformed one", async () => {
+    const given = await fetch(`${base}/graphql?query=%7B__typename%7D`, {
+      headers: { 'x-request-id': 'trace-42' },
+    });
+    expect(given.headers.get('x-request-id')).toBe('trace-42');
+    const bad = await fetch(`${base}/healthz`, {
+      headers: { 'x-request-id': 'no spaces <allowed>' },
+    });
+    expect(bad.headers.get('x-request-id')).not.toBe('no spaces <allowed>');
+  });
+});
+
+describe('health', () => {
+  it('/healthz says the process is up and /readyz that the database answers', async () => {
+    expect(await (await fetch(`${base}/healthz`)).json()).toEqual({ status: 'ok' });
+    const ready = await fetch(`${base}/readyz`);
+    expect(ready.status).toBe(200);
+    expect(await ready.json()).toEqual({ status: 'ready' });
+  });
+});
+
+describe('GraphiQL', () => {
+  it('is served at /graphql to browsers, from the package rather than a CDN', async () => {
+    const res = await fetch(`${base}/graphql`, { headers: { accept: 'text/html' } });
+    expect(res.status).toBe(200);
+    const html = await res.text();
+    expect(html).toContain('<title>Roster</title>');
+    expect(html).not.toMatch(/unpkg\.com|jsdelivr/);
+  });
+});
