@@ -1,11 +1,35 @@
 // Work the server process does besides answering requests: delivering the email outbox and
-// sweeping expired invitations. Filled in once the email worker lands.
+// writing the EXPIRED status of invitations past their expiry. Both are safe with several server
+// processes on one database (rows are claimed with SKIP LOCKED; the sweep is one idempotent UPDATE).
 import type { Config } from './config.ts';
+import { createMailer } from './email/transport.ts';
+import { startEmailWorker, startPeriodicTask } from './email/worker.ts';
+import { expireInvitations } from './services/invitations.ts';
+
+/** How often expired invitations get their stored status (reads compute it in between). */
+const EXPIRY_SWEEP_INTERVAL_MS = 60_000;
 
 export interface BackgroundWork {
   stop(): Promise<void>;
 }
 
-export function startBackgroundWork(_config: Config): BackgroundWork {
-  return { stop: async () => undefined };
+export function startBackgroundWork(config: Config): BackgroundWork {
+  const mailer = createMailer(config);
+  const worker = config.EMAIL_WORKER
+    ? startEmailWorker({
+        transport: mailer,
+        intervalMs: config.EMAIL_WORKER_INTERVAL_MS,
+        templatesDir: config.EMAIL_TEMPLATES_DIR,
+      })
+    : undefined;
+  const sweep = startPeriodicTask('invitation-expiry', EXPIRY_SWEEP_INTERVAL_MS, async () => {
+    await expireInvitations();
+  });
+  return {
+    async stop() {
+      await worker?.stop();
+      await sweep.stop();
+      await mailer.close();
+    },
+  };
 }

@@ -1,4 +1,4 @@
-import { pino, type Logger } from 'pino';
+import { destination, pino, type Logger } from 'pino';
 
 export type { Logger };
 
@@ -12,5 +12,5 @@ export const logger: Logger = pino(
     base: { service: 'roster' },
     redact: ['req.headers.authorization', '*.token', '*.secret'],
   },
-  pino.destination(process.env.ROSTER_LOG_STDERR ? 2 : 1),
+  destination(process.env.ROSTER_LOG_STDERR ? 2 : 1),
 );

@@ -2,7 +2,14 @@
 import crypto from 'node:crypto';
 import { renderGraphiQL } from '@graphql-yoga/render-graphiql';
 import { GraphQLError } from 'graphql';
-import { createYoga, useErrorHandler, type Plugin, type YogaServerInstance } from 'graphql-yoga';
+import {
+  createYoga,
+  maskError,
+  useErrorHandler,
+  type Plugin,
+  type YogaServerInstance,
+} from 'graphql-yoga';
+import { RosterError } from './errors.ts';
 import type { Context } from './context.ts';
 import { prisma } from './db.ts';
 import { logger } from './logger.ts';
@@ -66,7 +73,7 @@ function useUnexpectedErrorLog(): Plugin<Context> {
   return useErrorHandler<Context>(({ errors, context }) => {
     for (const error of errors) {
       const original = error instanceof GraphQLError ? (error.originalError ?? error) : error;
-      if (original instanceof GraphQLError) continue;
+      if (original instanceof GraphQLError || original instanceof RosterError) continue;
       log.error({ err: original, requestId: context.requestId }, 'unexpected error');
     }
   }) as Plugin<Context>;
@@ -103,7 +110,21 @@ export function createRosterYoga(options: YogaOptions = {}): RosterYoga {
       : false,
     renderGraphiQL,
     logging: log,
-    maskedErrors: true,
+    maskedErrors: {
+      // A typed failure raised where no result union can carry it (a type-level scope on a plain
+      // field, say) still reaches the caller as itself, with its code; everything else is masked.
+      maskError(error, message, isDev) {
+        const original = error instanceof GraphQLError ? error.originalError : error;
+        if (original instanceof RosterError) {
+          return new GraphQLError(original.message, {
+            nodes: error instanceof GraphQLError ? error.nodes : undefined,
+            path: error instanceof GraphQLError ? error.path : undefined,
+            extensions: { code: original.code },
+          });
+        }
+        return maskError(error, message, isDev);
+      },
+    },
     context: async ({ request }): Promise<Context> => ({
       requestId: requestIdOf(request),
       caller: await authenticate(request.headers.get('authorization')),

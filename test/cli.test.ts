@@ -7,14 +7,9 @@ import { afterAll, describe, expect, it } from 'vitest';
 
 const root = path.resolve(import.meta.dirname, '..');
 const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'roster-cli-'));
-const env = {
-  ...process.env,
-  DATA_DIR: dataDir,
-  DATABASE_URL: '',
-  LOG_LEVEL: 'info',
-  NODE_ENV: 'development',
-};
-delete env.DATABASE_URL;
+// The embedded database, whatever the surrounding environment says.
+const { DATABASE_URL: _ignored, ...inherited } = process.env;
+const env = { ...inherited, DATA_DIR: dataDir, LOG_LEVEL: 'info', NODE_ENV: 'development' };
 
 afterAll(() => fs.rmSync(dataDir, { recursive: true, force: true }));
 

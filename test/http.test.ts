@@ -1,7 +1,7 @@
 // The HTTP surface, over a real socket: GraphQL over HTTP, health checks, request ids, GraphiQL.
 import { auditServer } from 'graphql-http';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { newApiKey } from './helpers/fixtures.ts';
+import { globalId, newApiKey, newMember, newOrganization } from './helpers/fixtures.ts';
 import { postGraphQL, useTestServer } from './helpers/server.ts';
 
 const server = useTestServer();
@@ -66,6 +66,24 @@ describe('GraphQL over HTTP', () => {
       key,
     );
     expect(res.data?.viewer.kind).toBe('API_KEY');
+  });
+});
+
+describe('errors outside result unions', () => {
+  it('a refusal on a plain field keeps its message and code instead of "Unexpected error."', async () => {
+    const other = await newOrganization();
+    const stranger = await newMember(other.id, ['member']);
+    const mine = await newOrganization();
+    const owner = await newMember(mine.id, ['owner']);
+    const res = await postGraphQL(
+      fetch,
+      `${base}/graphql`,
+      'query($id: ID!) { node(id: $id) { id } }',
+      { id: globalId('Member', stranger.id) },
+      owner.token,
+    );
+    expect(res.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
+    expect(res.errors?.[0]?.message).not.toMatch(/Unexpected error/);
   });
 });
 

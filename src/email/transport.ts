@@ -1,0 +1,151 @@
+// Where rendered mail goes: an SMTP server (nodemailer) when SMTP_URL is set, otherwise a local
+// sink that writes each message to <DATA_DIR>/mail as an .eml file plus a .json summary and logs
+// the recipient and link, so a developer without SMTP can still follow every link.
+import crypto from 'node:crypto';
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import nodemailer from 'nodemailer';
+import { parseConnectionUrl } from 'nodemailer/lib/shared/index.js';
+import type { Config } from '../config.ts';
+import { logger as rootLogger, type Logger } from '../logger.ts';
+
+export interface OutgoingEmail {
+  /** The outbox row id; sent as the X-Roster-Email-Id header and used to name sink files. */
+  id?: string;
+  to: string;
+  subject: string;
+  html: string;
+  text: string;
+  /** The link the mail carries; the sink logs it. */
+  link?: string;
+}
+
+export interface MailTransport {
+  readonly kind: 'smtp' | 'sink';
+  send(email: OutgoingEmail): Promise<{ messageId: string }>;
+  /** Closes pooled connections; call once the worker has stopped. */
+  close(): Promise<void>;
+}
+
+/** A failure that retrying cannot fix; the worker marks the message FAILED at once. */
+export class PermanentEmailError extends Error {
+  readonly permanent = true;
+}
+
+/**
+ * SMTP replies 5xx are permanent (RFC 5321 §4.2.1: the same command will fail again); 4xx and
+ * network errors are temporary.
+ */
+export function isPermanentFailure(error: unknown): boolean {
+  if (error instanceof PermanentEmailError) return true;
+  const responseCode = (error as { responseCode?: unknown } | null)?.responseCode;
+  return typeof responseCode === 'number' && responseCode >= 500 && responseCode < 600;
+}
+
+function headers(email: OutgoingEmail): Record<string, string> {
+  return {
+    'Auto-Submitted': 'auto-generated',
+    ...(email.id ? { 'X-Roster-Email-Id': email.id } : {}),
+  };
+}
+
+export interface SmtpTransportOptions {
+  /** smtp://user:pass@host:587 or smtps://…; query parameters set nodemailer options (?pool=false). */
+  url: string;
+  from: string;
+}
+
+export function createSmtpTransport(options: SmtpTransportOptions): MailTransport {
+  const transporter = nodemailer.createTransport({
+    // A pooled connection is reused across a batch. Timeouts stay far below the worker's lease
+    // so that a hung server cannot outlive the claim and let another worker send the mail too.
+    pool: true,
+    maxConnections: 2,
+    connectionTimeout: 15_000,
+    greetingTimeout: 15_000,
+    socketTimeout: 60_000,
+    ...parseConnectionUrl(options.url),
+  });
+  return {
+    kind: 'smtp',
+    async send(email) {
+      const info = await transporter.sendMail({
+        from: options.from,
+        to: email.to,
+        subject: email.subject,
+        html: email.html,
+        text: email.text,
+        headers: headers(email),
+      });
+      return { messageId: info.messageId };
+    },
+    async close() {
+      transporter.close();
+    },
+  };
+}
+
+export interface SinkTransportOptions {
+  /** Folder for the .eml and .json files (created on first use). */
+  dir: string;
+  from: string;
+  logger?: Logger;
+}
+
+export function createSinkTransport(options: SinkTransportOptions): MailTransport {
+  // nodemailer's stream transport builds the same MIME message SMTP would carry, into a buffer.
+  const composer = nodemailer.createTransport({ streamTransport: true, buffer: true });
+  const log = options.logger ?? rootLogger;
+  return {
+    kind: 'sink',
+    async send(email) {
+      const info = await composer.sendMail({
+        from: options.from,
+        to: email.to,
+        subject: email.subject,
+        html: email.html,
+        text: email.text,
+        headers: headers(email),
+      });
+      const stamp = new Date().toISOString().replace(/[:.]/g, '-');
+      const base = path.join(
+        options.dir,
+        `${stamp}-${email.id ?? crypto.randomBytes(6).toString('hex')}`,
+      );
+      // The files hold live sign-in and invitation links: readable by the owner only.
+      await fs.mkdir(options.dir, { recursive: true, mode: 0o700 });
+      await fs.writeFile(`${base}.eml`, info.message as Buffer, { mode: 0o600 });
+      const summary = {
+        id: email.id,
+        messageId: info.messageId,
+        date: new Date().toISOString(),
+        from: options.from,
+        to: email.to,
+        subject: email.subject,
+        link: email.link,
+      };
+      await fs.writeFile(`${base}.json`, `${JSON.stringify(summary, null, 2)}\n`, { mode: 0o600 });
+      log.info(
+        { to: email.to, link: email.link, file: `${base}.eml` },
+        `mail sink: message to ${email.to} written (no SMTP_URL configured)`,
+      );
+      return { messageId: info.messageId };
+    },
+    async close() {},
+  };
+}
+
+/** The transport the configuration asks for: SMTP when SMTP_URL is set, else the local sink. */
+export function createMailer(
+  config: Pick<Config, 'SMTP_URL' | 'MAIL_FROM' | 'dataDir'>,
+  log: Logger = rootLogger,
+): MailTransport {
+  if (config.SMTP_URL) {
+    const url = new URL(config.SMTP_URL);
+    log.info({ host: url.hostname, port: url.port || undefined }, 'mail goes to SMTP');
+    return createSmtpTransport({ url: config.SMTP_URL, from: config.MAIL_FROM });
+  }
+  const dir = path.join(config.dataDir, 'mail');
+  log.info({ dir }, 'no SMTP_URL: mail is written to the local sink');
+  return createSinkTransport({ dir, from: config.MAIL_FROM, logger: log });
+}

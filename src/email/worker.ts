@@ -1,0 +1,258 @@
+// Delivers the email outbox. Each run claims due rows with one UPDATE … FOR UPDATE SKIP LOCKED
+// statement, taking a lease (locked_by, locked_until), so that any number of server processes on
+// one database share the work and never send one message twice; a crashed worker's rows become
+// claimable again once its lease runs out. The outbox table is the only state: no job library.
+import crypto from 'node:crypto';
+import os from 'node:os';
+import { prisma as defaultPrisma, type PrismaClient } from '../db.ts';
+import { logger } from '../logger.ts';
+import { startPeriodicTask } from './periodic.ts';
+import { renderEmail } from './render.ts';
+import { isPermanentFailure, type MailTransport } from './transport.ts';
+
+export { startPeriodicTask, type PeriodicTask } from './periodic.ts';
+
+export interface EmailWorkerOptions {
+  transport: MailTransport;
+  /** Pause between polls when there is nothing (more) to do; default 1000 ms. */
+  intervalMs?: number;
+  /** Rows claimed per run; default 10. */
+  batchSize?: number;
+  /** Names this worker in locked_by; default host:pid:random. */
+  workerId?: string;
+  /**
+   * How long a claim holds a row, renewed before each send; default 5 minutes. Must be well above
+   * the SMTP timeouts, or a slow send could be claimed and sent again by another worker.
+   */
+  leaseMs?: number;
+  /** Delay before retry number `attempt + 1`, after `attempt` failures (default: see defaultBackoff). */
+  backoff?: (attempt: number) => number;
+  /** EMAIL_TEMPLATES_DIR, for templateId. */
+  templatesDir?: string;
+  /** The client to use; default the application's `prisma`. */
+  prisma?: PrismaClient;
+  /** Called after a poll that found nothing due. */
+  onIdle?: () => void;
+}
+
+export interface EmailWorker {
+  readonly workerId: string;
+  /** Claims and processes one batch; returns how many rows it claimed. */
+  runOnce(): Promise<number>;
+  /** Stops polling and waits for the batch in progress. Does not close the transport. */
+  stop(): Promise<void>;
+}
+
+const MAX_ERROR_LENGTH = 1000;
+
+/** 5 s · 2^(attempt−1), capped at one hour, with "equal jitter" (between half and all of it). */
+export function defaultBackoff(attempt: number): number {
+  const ceiling = Math.min(60 * 60_000, 5_000 * 2 ** Math.max(0, attempt - 1));
+  return Math.round(ceiling / 2 + (Math.random() * ceiling) / 2);
+}
+
+export function defaultWorkerId(): string {
+  return `${os.hostname()}:${process.pid}:${crypto.randomBytes(3).toString('hex')}`;
+}
+
+interface ClaimedEmail {
+  id: string;
+  kind: 'INVITATION' | 'SIGN_IN_LINK';
+  toAddress: string;
+  locale: string;
+  templateId: string | null;
+  payload: unknown;
+  attempts: number;
+  maxAttempts: number;
+}
+
+type Outcome = 'sent' | 'retry' | 'failed' | 'skipped';
+
+/**
+ * Claims up to `batchSize` due rows for `workerId` in one statement. SKIP LOCKED makes concurrent
+ * claimers pass over each other's rows; a row whose lease another claimer just took is re-checked
+ * by PostgreSQL against the WHERE clause (locked_until now in the future) and left out.
+ */
+export async function claimDueEmails(
+  db: PrismaClient,
+  workerId: string,
+  batchSize: number,
+  leaseMs: number,
+): Promise<ClaimedEmail[]> {
+  return db.$queryRaw<ClaimedEmail[]>`
+    WITH due AS (
+      SELECT id FROM email_outbox
+      WHERE status = 'QUEUED'
+        AND next_attempt_at <= now()
+        AND (locked_until IS NULL OR locked_until < now())
+        AND attempts < max_attempts
+      ORDER BY next_attempt_at, created_at
+      LIMIT ${batchSize}
+      FOR UPDATE SKIP LOCKED
+    )
+    UPDATE email_outbox AS o
+    SET locked_by = ${workerId},
+        locked_until = now() + ${leaseMs}::double precision * interval '1 millisecond',
+        attempts = o.attempts + 1,
+        updated_at = now()
+    FROM due
+    WHERE o.id = due.id
+    RETURNING o.id::text AS "id", o.kind::text AS "kind", o.to_address AS "toAddress",
+      o.locale::text AS "locale", o.template_id AS "templateId", o.payload AS "payload",
+      o.attempts AS "attempts", o.max_attempts AS "maxAttempts"`;
+}
+
+/**
+ * Rows that used their last attempt under a lease that ran out (the worker died mid-send) are
+ * never claimed again: give up on them, and erase their secret.
+ */
+async function failAbandoned(db: PrismaClient): Promise<number> {
+  return db.$executeRaw`
+    UPDATE email_outbox
+    SET status = 'FAILED', secret = NULL, locked_by = NULL, locked_until = NULL, updated_at = now(),
+        last_error = left(coalesce(last_error || '; ', '') || 'gave up: no attempts left', ${MAX_ERROR_LENGTH})
+    WHERE status = 'QUEUED'
+      AND attempts >= max_attempts
+      AND (locked_until IS NULL OR locked_until < now())`;
+}
+
+function describeError(error: unknown): string {
+  const message = error instanceof Error ? error.message : String(error);
+  const code = (error as { code?: unknown } | null)?.code;
+  const text =
+    typeof code === 'string' && !message.includes(code) ? `${code}: ${message}` : message;
+  return text.slice(0, MAX_ERROR_LENGTH);
+}
+
+export function createEmailWorker(options: EmailWorkerOptions): EmailWorker {
+  const workerId = options.workerId ?? defaultWorkerId();
+  const batchSize = options.batchSize ?? 10;
+  const leaseMs = options.leaseMs ?? 5 * 60_000;
+  const backoff = options.backoff ?? defaultBackoff;
+  const log = logger.child({ component: 'email-worker', workerId });
+  // Resolved at each use: `prisma` from db.ts is assigned when the database opens.
+  const db = () => options.prisma ?? defaultPrisma;
+  let queue: Promise<unknown> = Promise.resolve();
+
+  async function deliver(row: ClaimedEmail): Promise<Outcome> {
+    // Still ours and still queued? A revoke or resend may have cancelled it since the claim (the
+    // cancel clears locked_by). The same statement renews the lease for this one send and reads
+    // the secret, which is never held longer than needed.
+    const [current] = await db().$queryRaw<{ secret: string | null }[]>`
+      UPDATE email_outbox
+      SET locked_until = now() + ${leaseMs}::double precision * interval '1 millisecond',
+          updated_at = now()
+      WHERE id = ${row.id}::uuid AND status = 'QUEUED' AND locked_by = ${workerId}
+      RETURNING secret`;
+    if (!current) {
+      log.info({ emailId: row.id }, 'email cancelled after it was claimed; not sent');
+      return 'skipped';
+    }
+
+    let messageId: string;
+    let permanent = false;
+    try {
+      if (!current.secret) {
+        permanent = true;
+        throw new Error('no link to send: the secret was erased');
+      }
+      const rendered = await renderEmail(
+        { ...row, secret: current.secret },
+        { templatesDir: options.templatesDir },
+      );
+      ({ messageId } = await options.transport.send({
+        id: row.id,
+        to: row.toAddress,
+        link: current.secret,
+        ...rendered,
+      }));
+    } catch (error) {
+      return recordFailure(row, error, permanent || isPermanentFailure(error));
+    }
+    // Sent. Should this update fail, the row stays claimed until the lease runs out and is then
+    // sent again: at least once, the best a mail server that cannot take part in our transaction
+    // allows.
+    const updated = await db().$executeRaw`
+      UPDATE email_outbox
+      SET status = 'SENT', sent_at = now(), message_id = ${messageId}, secret = NULL,
+          last_error = NULL, locked_by = NULL, locked_until = NULL, updated_at = now()
+      WHERE id = ${row.id}::uuid AND locked_by = ${workerId}`;
+    if (updated === 0) log.warn({ emailId: row.id }, 'email sent, but it was cancelled meanwhile');
+    else log.debug({ emailId: row.id, messageId }, 'email sent');
+    return 'sent';
+  }
+
+  async function recordFailure(
+    row: ClaimedEmail,
+    error: unknown,
+    permanent: boolean,
+  ): Promise<Outcome> {
+    const giveUp = permanent || row.attempts >= row.maxAttempts;
+    const delayMs = giveUp ? 0 : Math.max(0, backoff(row.attempts));
+    const lastError = describeError(error);
+    await db().$executeRaw`
+      UPDATE email_outbox
+      SET status = CASE WHEN ${giveUp}::boolean THEN 'FAILED'::"EmailStatus" ELSE status END,
+          secret = CASE WHEN ${giveUp}::boolean THEN NULL ELSE secret END,
+          last_error = ${lastError},
+          next_attempt_at = now() + ${delayMs}::double precision * interval '1 millisecond',
+          locked_by = NULL, locked_until = NULL, updated_at = now()
+      WHERE id = ${row.id}::uuid AND locked_by = ${workerId}`;
+    const details = { emailId: row.id, attempts: row.attempts, error: lastError };
+    if (giveUp) {
+      log.error({ ...details, permanent }, 'email failed; giving up');
+      return 'failed';
+    }
+    log.warn({ ...details, retryInMs: delayMs }, 'email not sent; will retry');
+    return 'retry';
+  }
+
+  async function runBatch(): Promise<number> {
+    await failAbandoned(db());
+    const claimed = await claimDueEmails(db(), workerId, batchSize, leaseMs);
+    for (const row of claimed) {
+      try {
+        await deliver(row);
+      } catch (error) {
+        // The database failed mid-delivery: the lease runs out and another run retries the row.
+        log.error({ err: error, emailId: row.id }, 'email delivery interrupted');
+      }
+    }
+    return claimed.length;
+  }
+
+  return {
+    workerId,
+    runOnce() {
+      // One batch at a time per worker, so stop() can wait for all of them.
+      const run = queue.then(runBatch, runBatch);
+      queue = run.catch(() => undefined);
+      return run;
+    },
+    async stop() {
+      await queue;
+    },
+  };
+}
+
+/**
+ * Starts polling the outbox: a batch now, then every `intervalMs`, or at once while batches come
+ * back full. `stop()` ends polling and waits for the batch in progress.
+ */
+export function startEmailWorker(options: EmailWorkerOptions): EmailWorker {
+  const worker = createEmailWorker(options);
+  const batchSize = options.batchSize ?? 10;
+  const task = startPeriodicTask('email-worker', options.intervalMs ?? 1000, async () => {
+    const claimed = await worker.runOnce();
+    if (claimed === 0) options.onIdle?.();
+    return claimed >= batchSize;
+  });
+  return {
+    workerId: worker.workerId,
+    runOnce: () => worker.runOnce(),
+    async stop() {
+      await task.stop();
+      await worker.stop();
+    },
+  };
+}
