@@ -3,7 +3,7 @@
 // processes on one database (rows are claimed with SKIP LOCKED; the sweep is one idempotent UPDATE).
 import type { Config } from './config.ts';
 import { createMailer } from './email/transport.ts';
-import { startEmailWorker, startPeriodicTask } from './email/worker.ts';
+import { exponentialBackoff, startEmailWorker, startPeriodicTask } from './email/worker.ts';
 import { expireInvitations } from './services/invitations.ts';
 
 /** How often expired invitations get their stored status (reads compute it in between). */
@@ -20,6 +20,7 @@ export function startBackgroundWork(config: Config): BackgroundWork {
         transport: mailer,
         intervalMs: config.EMAIL_WORKER_INTERVAL_MS,
         templatesDir: config.EMAIL_TEMPLATES_DIR,
+        backoff: exponentialBackoff(config.EMAIL_RETRY_BASE_MS, config.EMAIL_RETRY_MAX_MS),
       })
     : undefined;
   const sweep = startPeriodicTask('invitation-expiry', EXPIRY_SWEEP_INTERVAL_MS, async () => {

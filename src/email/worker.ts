@@ -45,11 +45,16 @@ export interface EmailWorker {
 
 const MAX_ERROR_LENGTH = 1000;
 
-/** 5 s · 2^(attempt−1), capped at one hour, with "equal jitter" (between half and all of it). */
-export function defaultBackoff(attempt: number): number {
-  const ceiling = Math.min(60 * 60_000, 5_000 * 2 ** Math.max(0, attempt - 1));
-  return Math.round(ceiling / 2 + (Math.random() * ceiling) / 2);
+/** base · 2^(attempt−1), capped at `maxMs`, with "equal jitter" (between half and all of it). */
+export function exponentialBackoff(baseMs: number, maxMs: number): (attempt: number) => number {
+  return (attempt) => {
+    const ceiling = Math.min(maxMs, baseMs * 2 ** Math.max(0, attempt - 1));
+    return Math.round(ceiling / 2 + (Math.random() * ceiling) / 2);
+  };
 }
+
+/** 5 s · 2^(attempt−1), capped at one hour, with jitter. */
+export const defaultBackoff = exponentialBackoff(5_000, 60 * 60_000);
 
 export function defaultWorkerId(): string {
   return `${os.hostname()}:${process.pid}:${crypto.randomBytes(3).toString('hex')}`;

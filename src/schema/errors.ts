@@ -72,7 +72,7 @@ builder.objectType(RoleNotGrantableError, {
   interfaces: [ErrorInterface],
   isTypeOf: (value) => value instanceof RoleNotGrantableError,
   fields: (t) => ({
-    role: t.exposeString('role'),
+    roleKey: t.exposeString('role', { description: 'The role key at fault.' }),
   }),
 });
 builder.objectType(UnknownRoleError, {
@@ -81,7 +81,7 @@ builder.objectType(UnknownRoleError, {
   interfaces: [ErrorInterface],
   isTypeOf: (value) => value instanceof UnknownRoleError,
   fields: (t) => ({
-    role: t.exposeString('role'),
+    roleKey: t.exposeString('role', { description: 'The role key at fault.' }),
   }),
 });
 builder.objectType(AlreadyMemberError, {

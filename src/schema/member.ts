@@ -1,7 +1,31 @@
 // Member: the type and its relations. Root fields and mutations for members live below it.
+import type { Permission } from '../auth/permissions.ts';
 import { builder } from '../builder.ts';
+import type { Context } from '../context.ts';
+import { prisma } from '../db.ts';
+import {
+  ForbiddenError,
+  LastOwnerError,
+  NotFoundError,
+  RoleNotGrantableError,
+  SeatLimitReachedError,
+  UnknownRoleError,
+} from '../errors.ts';
+import {
+  deactivateMember,
+  findMemberOrganizationId,
+  isUuid,
+  memberByEmailWhere,
+  reactivateMember,
+  revokeMemberSessions,
+  updateMember,
+  updateSelf,
+} from '../services/members.ts';
+import { resolveOrganizationId } from '../services/organization-locator.ts';
+import { locatorOf, OrganizationRefInput } from './organization.ts';
 
 export const MemberStatus = builder.enumType('MemberStatus', {
+  description: 'Where a member is in its lifecycle.',
   values: {
     INVITED: { description: 'Invited; becomes ACTIVE when the invitation is accepted.' },
     ACTIVE: { description: 'A full member.' },
@@ -12,9 +36,11 @@ export const MemberStatus = builder.enumType('MemberStatus', {
 export const Member = builder.prismaNode('Member', {
   id: { field: 'id' },
   description: 'A person in an organization.',
-  authScopes: (member) => ({
-    permission: { organizationId: member.organizationId, permission: 'member:read' },
-  }),
+  // Readable with member:read in its organization; a member session may always read itself.
+  authScopes: (member, ctx) =>
+    ctx.caller.kind === 'member' && ctx.caller.memberId === member.id
+      ? { memberSession: true }
+      : { permission: { organizationId: member.organizationId, permission: 'member:read' } },
   fields: (t) => ({
     email: t.expose('email', { type: 'EmailAddress' }),
     name: t.exposeString('name', { nullable: true }),
@@ -45,3 +71,266 @@ export const Member = builder.prismaNode('Member', {
     updatedAt: t.expose('updatedAt', { type: 'DateTime' }),
   }),
 });
+
+/** A decoded global id argument. */
+type GlobalId = { id: string; typename: string };
+
+/** The member id a global id names, or null when it names something else. */
+function memberIdOf(ref: GlobalId): string | null {
+  return ref.typename === 'Member' && isUuid(ref.id) ? ref.id : null;
+}
+
+/**
+ * The scope for acting on one member: `permission` in the member's own organization. A member that
+ * does not exist lets API keys through (the service then answers NotFoundError) and refuses
+ * member sessions, which never learn whether an id exists outside their organization. With `ctx`,
+ * a member session may also act on itself (for reads).
+ */
+async function memberScope(ref: GlobalId, permission: Permission, ctx?: Context) {
+  const memberId = memberIdOf(ref);
+  // Reading oneself needs no permission (passed `ctx` only for reads).
+  if (ctx?.caller.kind === 'member' && ctx.caller.memberId === memberId) {
+    return { memberSession: true };
+  }
+  const organizationId = memberId ? await findMemberOrganizationId(memberId) : null;
+  if (!organizationId) return { apiKey: true };
+  return { permission: { organizationId, permission } };
+}
+
+/** The service-level id for a global id; a wrong type or malformed id is simply not found. */
+function requireMemberId(ref: GlobalId): string {
+  const memberId = memberIdOf(ref);
+  if (!memberId) throw new NotFoundError('Member');
+  return memberId;
+}
+
+// Organization.members: declared here so organization.ts stays about organizations.
+builder.prismaObjectField('Organization', 'members', (t) =>
+  t.relatedConnection(
+    'members',
+    {
+      description:
+        'Members of the organization, newest first, filtered by status, role and email (all optional).',
+      cursor: 'id',
+      totalCount: true,
+      authScopes: (organization) => ({
+        permission: { organizationId: organization.id, permission: 'member:read' },
+      }),
+      args: {
+        status: t.arg({ type: [MemberStatus], description: 'Any of these statuses.' }),
+        role: t.arg.string({ description: 'Members holding this role key.' }),
+        email: t.arg.string({ description: 'Email contains this text (case-insensitive).' }),
+      },
+      query: (args) => ({
+        where: {
+          ...(args.status?.length ? { status: { in: args.status } } : {}),
+          ...(args.role ? { roles: { has: args.role } } : {}),
+          ...(args.email ? { emailNormalized: { contains: args.email.trim().toLowerCase() } } : {}),
+        },
+        orderBy: [{ createdAt: 'desc' as const }, { id: 'desc' as const }],
+      }),
+    },
+    { description: 'A page of members.' },
+    { description: 'A member in a page of members.' },
+  ),
+);
+
+builder.queryField('member', (t) =>
+  t.prismaField({
+    type: 'Member',
+    description: 'A member by its global id (Member.id).',
+    errors: {},
+    args: { id: t.arg.globalID({ required: true, description: 'Member.id' }) },
+    authScopes: (_root, args, ctx) => memberScope(args.id, 'member:read', ctx),
+    resolve: async (query, _root, args) => {
+      const member = await prisma.member.findUnique({
+        ...query,
+        where: { id: requireMemberId(args.id) },
+      });
+      if (!member) throw new NotFoundError('Member');
+      return member;
+    },
+  }),
+);
+
+builder.queryField('memberByEmail', (t) =>
+  t.prismaField({
+    type: 'Member',
+    description:
+      'A member of an organization by email, compared case-insensitively (a member session: its own organization when omitted).',
+    errors: {},
+    args: {
+      organization: t.arg({ type: OrganizationRefInput }),
+      email: t.arg({ type: 'EmailAddress', required: true }),
+    },
+    authScopes: (_root, args) => ({
+      permission: { organization: locatorOf(args.organization), permission: 'member:read' },
+    }),
+    resolve: async (query, _root, args, ctx) => {
+      const organizationId = await resolveOrganizationId(
+        ctx.caller,
+        locatorOf(args.organization),
+        'organization',
+      );
+      const member = await prisma.member.findUnique({
+        ...query,
+        where: memberByEmailWhere(organizationId, args.email),
+      });
+      if (!member) throw new NotFoundError('Member');
+      return member;
+    },
+  }),
+);
+
+const UpdateMemberInput = builder.inputType('UpdateMemberInput', {
+  description: 'Changes to a member; omitted fields stay as they are.',
+  fields: (t) => ({
+    member: t.globalID({ required: true, description: 'Member.id' }),
+    name: t.string({ description: 'null clears it.' }),
+    roles: t.stringList({
+      description:
+        'The complete new list of role keys. You may only grant or remove roles whose permissions you hold; only owners grant, remove or change owner.',
+    }),
+    trustedMetadata: t.field({
+      type: 'JSONObject',
+      description: 'Replaces the trusted metadata. API keys only.',
+    }),
+    untrustedMetadata: t.field({
+      type: 'JSONObject',
+      description: 'Replaces the untrusted metadata.',
+    }),
+    restrictedResourceIds: t.stringList({
+      description:
+        'Restrict the member to these resource ids (only for roles exactly ["member"]); null lifts the restriction.',
+    }),
+  }),
+});
+
+const UpdateMemberPayload = builder.simpleObject('UpdateMemberPayload', {
+  description: 'The result of updateMember.',
+  fields: (t) => ({ member: t.field({ type: Member, description: 'The member as updated.' }) }),
+});
+
+const DeactivateMemberPayload = builder.simpleObject('DeactivateMemberPayload', {
+  description: 'The result of deactivateMember.',
+  fields: (t) => ({
+    member: t.field({ type: Member, description: 'The member, now DEACTIVATED.' }),
+  }),
+});
+
+const ReactivateMemberPayload = builder.simpleObject('ReactivateMemberPayload', {
+  description: 'The result of reactivateMember.',
+  fields: (t) => ({ member: t.field({ type: Member, description: 'The member, now ACTIVE.' }) }),
+});
+
+const UpdateSelfInput = builder.inputType('UpdateSelfInput', {
+  description: "Changes to the calling member's own profile; omitted fields stay as they are.",
+  fields: (t) => ({
+    name: t.string({ description: 'null clears it.' }),
+    untrustedMetadata: t.field({
+      type: 'JSONObject',
+      description: 'Replaces the untrusted metadata.',
+    }),
+  }),
+});
+
+const UpdateSelfPayload = builder.simpleObject('UpdateSelfPayload', {
+  description: 'The result of updateSelf.',
+  fields: (t) => ({ member: t.field({ type: Member, description: 'The calling member.' }) }),
+});
+
+const RevokeMemberSessionsPayload = builder.simpleObject('RevokeMemberSessionsPayload', {
+  description: 'The result of revokeMemberSessions.',
+  fields: (t) => ({
+    member: t.field({ type: Member, description: 'The member signed out everywhere.' }),
+    revokedSessionCount: t.int({ description: 'How many sessions were live.' }),
+  }),
+});
+
+builder.mutationField('updateMember', (t) =>
+  t.field({
+    type: UpdateMemberPayload,
+    description:
+      "Changes a member's name, roles, metadata or restricted access (permission member:update).",
+    errors: { types: [UnknownRoleError, RoleNotGrantableError, LastOwnerError] },
+    args: { input: t.arg({ type: UpdateMemberInput, required: true }) },
+    authScopes: async (_root, { input }) => {
+      const scope = await memberScope(input.member, 'member:update');
+      // trustedMetadata is the backend's to write: it needs an API key on top of the permission.
+      return input.trustedMetadata == null ? scope : { $all: { ...scope, apiKey: true } };
+    },
+    unauthorizedError: (_root, { input }, ctx, _info, result) =>
+      new ForbiddenError(
+        ctx.caller.kind === 'anonymous'
+          ? 'Authentication required: send "Authorization: Bearer <API key or session token>"'
+          : ctx.caller.kind === 'member' && input.trustedMetadata != null
+            ? 'Only API keys may write trustedMetadata'
+            : result.message,
+      ),
+    resolve: async (_root, { input }, ctx) => ({
+      member: await updateMember(ctx, requireMemberId(input.member), {
+        name: input.name,
+        roles: input.roles,
+        trustedMetadata: input.trustedMetadata,
+        untrustedMetadata: input.untrustedMetadata,
+        restrictedResourceIds: input.restrictedResourceIds,
+      }),
+    }),
+  }),
+);
+
+builder.mutationField('deactivateMember', (t) =>
+  t.field({
+    type: DeactivateMemberPayload,
+    description:
+      'Removes an ACTIVE member: status DEACTIVATED, every session revoked (permission member:delete). Use revokeInvitation for an INVITED one.',
+    errors: { types: [LastOwnerError] },
+    args: { member: t.arg.globalID({ required: true, description: 'Member.id' }) },
+    authScopes: (_root, args) => memberScope(args.member, 'member:delete'),
+    resolve: async (_root, args, ctx) => ({
+      member: await deactivateMember(ctx, requireMemberId(args.member)),
+    }),
+  }),
+);
+
+builder.mutationField('reactivateMember', (t) =>
+  t.field({
+    type: ReactivateMemberPayload,
+    description:
+      'Makes a DEACTIVATED member ACTIVE again, if the seat limit allows (permission member:update).',
+    errors: { types: [SeatLimitReachedError] },
+    args: { member: t.arg.globalID({ required: true, description: 'Member.id' }) },
+    authScopes: (_root, args) => memberScope(args.member, 'member:update'),
+    resolve: async (_root, args, ctx) => ({
+      member: await reactivateMember(ctx, requireMemberId(args.member)),
+    }),
+  }),
+);
+
+builder.mutationField('updateSelf', (t) =>
+  t.field({
+    type: UpdateSelfPayload,
+    description: "Changes the calling member's own name and untrusted metadata (member sessions).",
+    errors: {},
+    args: { input: t.arg({ type: UpdateSelfInput, required: true }) },
+    authScopes: { memberSession: true },
+    resolve: async (_root, { input }, ctx) => ({
+      member: await updateSelf(ctx, {
+        name: input.name,
+        untrustedMetadata: input.untrustedMetadata,
+      }),
+    }),
+  }),
+);
+
+builder.mutationField('revokeMemberSessions', (t) =>
+  t.field({
+    type: RevokeMemberSessionsPayload,
+    description:
+      'Signs a member out everywhere: revokes all its sessions (permission member:update).',
+    errors: {},
+    args: { member: t.arg.globalID({ required: true, description: 'Member.id' }) },
+    authScopes: (_root, args) => memberScope(args.member, 'member:update'),
+    resolve: (_root, args, ctx) => revokeMemberSessions(ctx, requireMemberId(args.member)),
+  }),
+);

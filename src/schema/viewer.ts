@@ -1,8 +1,17 @@
-// Who is calling.
+// Who is calling: the kind of caller and, for a member session, its member, organization and
+// permissions.
+import { createAccess } from '../auth/access.ts';
+import { ALL_PERMISSIONS } from '../auth/permissions.ts';
 import { builder } from '../builder.ts';
+import { prisma } from '../db.ts';
 
 const ViewerKind = builder.enumType('ViewerKind', {
-  values: ['API_KEY', 'MEMBER', 'ANONYMOUS'] as const,
+  description: 'What kind of credential the caller presented.',
+  values: {
+    API_KEY: { description: 'A backend holding an API key.' },
+    MEMBER: { description: 'A member session (a frontend).' },
+    ANONYMOUS: { description: 'No credential.' },
+  } as const,
 });
 
 const VIEWER_KINDS = { apiKey: 'API_KEY', member: 'MEMBER', anonymous: 'ANONYMOUS' } as const;
@@ -10,9 +19,45 @@ const VIEWER_KINDS = { apiKey: 'API_KEY', member: 'MEMBER', anonymous: 'ANONYMOU
 const Viewer = builder.simpleObject('Viewer', {
   description: 'The caller of this request.',
   fields: (t) => ({
-    kind: t.field({ type: ViewerKind }),
+    kind: t.field({ type: ViewerKind, description: 'What kind of caller this is.' }),
   }),
 });
+
+builder.objectFields(Viewer, (t) => ({
+  member: t.prismaField({
+    type: 'Member',
+    nullable: true,
+    description: "A member session's own member; null for API keys and anonymous callers.",
+    resolve: (query, _viewer, _args, ctx) =>
+      ctx.caller.kind === 'member'
+        ? prisma.member.findUnique({ ...query, where: { id: ctx.caller.memberId } })
+        : null,
+  }),
+  organization: t.prismaField({
+    type: 'Organization',
+    nullable: true,
+    description: "A member session's organization; null for API keys and anonymous callers.",
+    resolve: (query, _viewer, _args, ctx) =>
+      ctx.caller.kind === 'member'
+        ? prisma.organization.findUnique({ ...query, where: { id: ctx.caller.organizationId } })
+        : null,
+  }),
+  sessionId: t.id({
+    nullable: true,
+    description: "A member session's id (what revokeSession takes); null otherwise.",
+    resolve: (_viewer, _args, ctx) => (ctx.caller.kind === 'member' ? ctx.caller.sessionId : null),
+  }),
+  permissions: t.stringList({
+    description:
+      'What the caller may do, as "resource:action" strings: a member session\'s permissions in its organization, every permission for an API key, none for anonymous callers.',
+    resolve: async (_viewer, _args, ctx) => {
+      if (ctx.caller.kind === 'apiKey') return [...ALL_PERMISSIONS];
+      if (ctx.caller.kind === 'anonymous') return [];
+      const granted = await createAccess(ctx.caller).permissions(ctx.caller.organizationId);
+      return ALL_PERMISSIONS.filter((permission) => granted.has(permission));
+    },
+  }),
+}));
 
 builder.queryField('viewer', (t) =>
   t.field({

@@ -1,0 +1,353 @@
+// The invitation mutations: invite (one or many), resend, revoke, and the token holder's accept
+// and decline. Resolvers translate arguments and call src/services/invitations.ts.
+import { builder } from '../builder.ts';
+import {
+  AlreadyInvitedError,
+  AlreadyMemberError,
+  DomainNotAllowedError,
+  InvalidTokenError,
+  InvitationNotPendingError,
+  InvitesDisabledError,
+  NoRedirectUrlError,
+  PendingInvitationLimitError,
+  RateLimitedError,
+  RoleNotGrantableError,
+  RosterError,
+  SeatLimitReachedError,
+  UnknownRoleError,
+} from '../errors.ts';
+import {
+  acceptInvitation,
+  declineInvitation,
+  inviteMember,
+  inviteMembers,
+  resendInvitation,
+  revokeInvitation,
+  type InviteMemberInput as InviteMemberServiceInput,
+  type InviteResult,
+} from '../services/invitations.ts';
+import { resolveOrganizationId } from '../services/organization-locator.ts';
+import {
+  Invitation,
+  InvitationPreview,
+  invitationScope,
+  IssuedSession,
+  Locale,
+  requireInvitationId,
+  SessionMember,
+  SessionOrganization,
+  type GlobalId,
+} from './invitation.ts';
+import { Member } from './member.ts';
+import { locatorOf, Organization, OrganizationRefInput } from './organization.ts';
+
+/** Everything inviteMember can answer besides the payload (and Forbidden/NotFound/Validation). */
+const INVITE_ERRORS = [
+  AlreadyMemberError,
+  AlreadyInvitedError,
+  DomainNotAllowedError,
+  InvitesDisabledError,
+  SeatLimitReachedError,
+  PendingInvitationLimitError,
+  UnknownRoleError,
+  RoleNotGrantableError,
+  NoRedirectUrlError,
+  RateLimitedError,
+];
+
+// inviteMember and each item of inviteMembers share one result union, InviteMemberResult. The
+// errors plugin creates a union once per result-type name, so both name the same one.
+const INVITE_RESULT = {
+  types: INVITE_ERRORS,
+  result: { name: 'InviteMemberSuccess' },
+  union: { name: 'InviteMemberResult' },
+};
+
+const inviteFields = {
+  name: "The invitee's name (the member's until they change it).",
+  roles: 'Role keys granted on accepting; default ["member"].',
+  redirectUrl:
+    "An http(s) URL the emailed link points to, with ?token= added; default: the organization's defaultRedirectUrl.",
+  templateId: 'A custom email template (letters, digits, "_", "-").',
+  expirationMinutes:
+    "5 to 10080; default: the organization's defaultInviteExpirationMinutes, else 10080 (7 days).",
+  trustedMetadata: 'Copied to the member on accepting. API keys only.',
+  invitedByMemberId:
+    'API keys only: the ACTIVE member (Member.id) the invitation is sent on behalf of. A member session always invites as itself.',
+  restrictedResourceIds:
+    'Restricts the member to these resource ids (only when roles are exactly ["member"]). Omit for full access.',
+  notify:
+    'Default true: Roster emails the link. false: no email; the payload returns acceptUrl for you to deliver.',
+  resendIfPending:
+    'If the address already has a pending invitation: rotate its token, renew its expiry, apply the fields given and send it again (instead of AlreadyInvitedError).',
+} as const;
+
+const InviteMemberItem = builder.inputType('InviteMemberItem', {
+  description: 'One invitation in inviteMembers; unset fields take the batch defaults.',
+  fields: (t) => ({
+    email: t.string({ required: true, description: 'Compared case-insensitively.' }),
+    name: t.string({ description: inviteFields.name }),
+    roles: t.stringList({ description: inviteFields.roles }),
+    redirectUrl: t.string({ description: inviteFields.redirectUrl }),
+    templateId: t.string({ description: inviteFields.templateId }),
+    locale: t.field({ type: Locale, description: 'Default EN.' }),
+    expirationMinutes: t.int({ description: inviteFields.expirationMinutes }),
+    trustedMetadata: t.field({ type: 'JSONObject', description: inviteFields.trustedMetadata }),
+    untrustedMetadata: t.field({ type: 'JSONObject', description: 'Copied to the member.' }),
+    invitedByMemberId: t.globalID({ description: inviteFields.invitedByMemberId }),
+    restrictedResourceIds: t.stringList({ description: inviteFields.restrictedResourceIds }),
+    notify: t.boolean({ description: inviteFields.notify }),
+    resendIfPending: t.boolean({ description: inviteFields.resendIfPending }),
+  }),
+});
+
+const InviteMemberInput = builder.inputType('InviteMemberInput', {
+  description: 'Who to invite, with what roles, and how.',
+  fields: (t) => ({
+    organization: t.field({
+      type: OrganizationRefInput,
+      description: "Required with an API key; a member session's own organization otherwise.",
+    }),
+    email: t.string({ required: true, description: 'Compared case-insensitively.' }),
+    name: t.string({ description: inviteFields.name }),
+    roles: t.stringList({ description: inviteFields.roles }),
+    redirectUrl: t.string({ description: inviteFields.redirectUrl }),
+    templateId: t.string({ description: inviteFields.templateId }),
+    locale: t.field({ type: Locale, description: 'The email language; default EN.' }),
+    expirationMinutes: t.int({ description: inviteFields.expirationMinutes }),
+    trustedMetadata: t.field({ type: 'JSONObject', description: inviteFields.trustedMetadata }),
+    untrustedMetadata: t.field({ type: 'JSONObject', description: 'Copied to the member.' }),
+    invitedByMemberId: t.globalID({ description: inviteFields.invitedByMemberId }),
+    restrictedResourceIds: t.stringList({ description: inviteFields.restrictedResourceIds }),
+    notify: t.boolean({ description: inviteFields.notify }),
+    resendIfPending: t.boolean({ description: inviteFields.resendIfPending }),
+  }),
+});
+
+const InviteMembersInput = builder.inputType('InviteMembersInput', {
+  description: 'Up to 100 invitations, with defaults for the fields they leave unset.',
+  fields: (t) => ({
+    organization: t.field({
+      type: OrganizationRefInput,
+      description: "Required with an API key; a member session's own organization otherwise.",
+    }),
+    invitations: t.field({
+      type: [InviteMemberItem],
+      required: true,
+      description: '1 to 100 invitations, processed in order, each on its own.',
+    }),
+    roles: t.stringList({ description: inviteFields.roles }),
+    redirectUrl: t.string({ description: inviteFields.redirectUrl }),
+    locale: t.field({ type: Locale, description: 'Default EN.' }),
+    expirationMinutes: t.int({ description: inviteFields.expirationMinutes }),
+    notify: t.boolean({ description: inviteFields.notify }),
+    resendIfPending: t.boolean({ description: inviteFields.resendIfPending }),
+  }),
+});
+
+type InviteItemArgs = {
+  invitedByMemberId?: GlobalId | null;
+} & Omit<InviteMemberServiceInput, 'invitedByMemberId'>;
+
+/** The service input for one invitation; a global id of anything but a Member names no one. */
+function serviceInput(item: InviteItemArgs): InviteMemberServiceInput {
+  const { invitedByMemberId, ...rest } = item;
+  return {
+    ...rest,
+    invitedByMemberId:
+      invitedByMemberId == null
+        ? invitedByMemberId
+        : invitedByMemberId.typename === 'Member'
+          ? invitedByMemberId.id
+          : 'not-a-member',
+  };
+}
+
+const InviteMemberPayload = builder.simpleObject('InviteMemberPayload', {
+  description: 'The invitation sent, the INVITED member it created, and the organization.',
+  fields: (t) => ({
+    invitation: t.field({ type: Invitation }),
+    member: t.field({ type: Member }),
+    organization: t.field({ type: Organization }),
+    acceptUrl: t.string({
+      nullable: true,
+      description:
+        'With notify: false, the accept link (redirect URL with ?token=) for you to deliver; null when Roster emails it.',
+    }),
+  }),
+});
+
+const InviteMembersPayload = builder
+  .objectRef<{ results: (InviteResult | RosterError)[] }>('InviteMembersPayload')
+  .implement({
+    description: 'One result per invitation, in the order given.',
+    fields: (t) => ({
+      results: t.field({
+        type: [InviteMemberPayload],
+        itemErrors: INVITE_RESULT,
+        // The errors plugin turns the error items into their typed results at run time; the
+        // field's static type knows only the payload.
+        resolve: (payload) => payload.results as InviteResult[],
+      }),
+    }),
+  });
+
+builder.mutationField('inviteMember', (t) =>
+  t.field({
+    type: InviteMemberPayload,
+    description:
+      'Invites an address into an organization: creates the invitation and an INVITED member in one transaction and queues the email (permission invitation:create).',
+    errors: INVITE_RESULT,
+    authScopes: (_root, { input }) => ({
+      permission: {
+        organization: locatorOf(input.organization),
+        permission: 'invitation:create',
+      },
+    }),
+    args: { input: t.arg({ type: InviteMemberInput, required: true }) },
+    resolve: async (_root, { input }, ctx) => {
+      const { organization, ...fields } = input;
+      const organizationId = await resolveOrganizationId(ctx.caller, locatorOf(organization));
+      return inviteMember(ctx, organizationId, serviceInput(fields));
+    },
+  }),
+);
+
+builder.mutationField('inviteMembers', (t) =>
+  t.field({
+    type: InviteMembersPayload,
+    description:
+      'Invites up to 100 addresses, each on its own: one result per invitation, a payload or its typed error (permission invitation:create).',
+    errors: {},
+    authScopes: (_root, { input }) => ({
+      permission: {
+        organization: locatorOf(input.organization),
+        permission: 'invitation:create',
+      },
+    }),
+    args: { input: t.arg({ type: InviteMembersInput, required: true }) },
+    resolve: async (_root, { input }, ctx) => {
+      const { organization, invitations, ...defaults } = input;
+      const organizationId = await resolveOrganizationId(ctx.caller, locatorOf(organization));
+      return {
+        results: await inviteMembers(ctx, organizationId, invitations.map(serviceInput), defaults),
+      };
+    },
+  }),
+);
+
+const ResendInvitationPayload = builder.simpleObject('ResendInvitationPayload', {
+  description: 'The invitation with its new token and expiry.',
+  fields: (t) => ({
+    invitation: t.field({ type: Invitation }),
+    acceptUrl: t.string({
+      nullable: true,
+      description: 'For an invitation with notify: false, the new accept link; else null.',
+    }),
+  }),
+});
+
+builder.mutationField('resendInvitation', (t) =>
+  t.field({
+    type: ResendInvitationPayload,
+    description:
+      'Sends an invitation again with a new token (the old link stops working, its unsent mail is cancelled) and a renewed expiry (permission invitation:resend). A PENDING one is simply re-sent. An EXPIRED one is revived to PENDING if it could be sent today: invites allowed for its address, no other pending invitation or active member with that address, a free seat and pending slot, its roles still existing; otherwise the matching error. ACCEPTED, DECLINED and REVOKED ones give InvitationNotPendingError.',
+    errors: {
+      types: [
+        InvitationNotPendingError,
+        AlreadyInvitedError,
+        AlreadyMemberError,
+        DomainNotAllowedError,
+        InvitesDisabledError,
+        SeatLimitReachedError,
+        PendingInvitationLimitError,
+        UnknownRoleError,
+        RateLimitedError,
+      ],
+    },
+    authScopes: (_root, args) => invitationScope(args.invitation, 'invitation:resend'),
+    args: {
+      invitation: t.arg.globalID({ required: true, description: 'Invitation.id' }),
+      expirationMinutes: t.arg.int({
+        description:
+          "5 to 10080; default: the organization's defaultInviteExpirationMinutes, else 10080.",
+      }),
+    },
+    resolve: (_root, args, ctx) =>
+      resendInvitation(ctx, requireInvitationId(args.invitation), {
+        expirationMinutes: args.expirationMinutes,
+      }),
+  }),
+);
+
+const RevokeInvitationPayload = builder.simpleObject('RevokeInvitationPayload', {
+  description: 'The revoked invitation.',
+  fields: (t) => ({ invitation: t.field({ type: Invitation }) }),
+});
+
+builder.mutationField('revokeInvitation', (t) =>
+  t.field({
+    type: RevokeInvitationPayload,
+    description:
+      'Revokes a PENDING (or expired) invitation: its link stops working, unsent mail is cancelled, and the INVITED member is removed (permission invitation:revoke). Accepted, declined or revoked ones give InvitationNotPendingError.',
+    errors: { types: [InvitationNotPendingError] },
+    authScopes: (_root, args) => invitationScope(args.invitation, 'invitation:revoke'),
+    args: { invitation: t.arg.globalID({ required: true, description: 'Invitation.id' }) },
+    resolve: async (_root, args, ctx) => ({
+      invitation: await revokeInvitation(ctx, requireInvitationId(args.invitation)),
+    }),
+  }),
+);
+
+const AcceptInvitationPayload = builder.simpleObject('AcceptInvitationPayload', {
+  description:
+    'The new ACTIVE member, its organization and a session (use its token as the bearer from now on).',
+  fields: (t) => ({
+    session: t.field({ type: IssuedSession }),
+    member: t.field({ type: SessionMember }),
+    organization: t.field({ type: SessionOrganization }),
+    invitation: t.field({ type: InvitationPreview, description: 'Now ACCEPTED.' }),
+  }),
+});
+
+builder.mutationField('acceptInvitation', (t) =>
+  t.field({
+    type: AcceptInvitationPayload,
+    description:
+      'Accepts an invitation by the token from its link (no credentials needed): the member becomes ACTIVE and a session is returned. A token works once; wrong, used, expired, revoked and declined tokens all give InvalidTokenError.',
+    errors: { types: [InvalidTokenError] },
+    args: {
+      token: t.arg.string({ required: true }),
+      name: t.arg.string({ description: "The member's name, if they give one now." }),
+    },
+    resolve: async (_root, args, ctx) => {
+      const accepted = await acceptInvitation(ctx, args.token, args.name);
+      return {
+        session: accepted.session,
+        member: accepted.member,
+        organization: accepted.organization,
+        invitation: accepted.preview,
+      };
+    },
+  }),
+);
+
+const DeclineInvitationPayload = builder.simpleObject('DeclineInvitationPayload', {
+  description: 'The declined invitation.',
+  fields: (t) => ({
+    invitation: t.field({ type: InvitationPreview, description: 'Now DECLINED.' }),
+  }),
+});
+
+builder.mutationField('declineInvitation', (t) =>
+  t.field({
+    type: DeclineInvitationPayload,
+    description:
+      'Declines an invitation by its token (no credentials needed); the INVITED member is removed. Any token that is not live gives InvalidTokenError.',
+    errors: { types: [InvalidTokenError] },
+    args: { token: t.arg.string({ required: true }) },
+    resolve: async (_root, args, ctx) => ({
+      invitation: await declineInvitation(ctx, args.token),
+    }),
+  }),
+);

@@ -1,0 +1,341 @@
+// Invitation: the type, Organization.invitations, the invitation queries, and the types the
+// token-holder operations return (also used by sign-in.ts). Mutations: invitation-mutations.ts.
+import type { Permission } from '../auth/permissions.ts';
+import { builder } from '../builder.ts';
+import { prisma, type Prisma } from '../db.ts';
+import { InvalidTokenError, NotFoundError } from '../errors.ts';
+import {
+  findInvitationOrganizationId,
+  invitationByToken,
+  type InvitationPreview as InvitationPreviewShape,
+  type InvitationRow,
+  type MemberRow,
+  type OrganizationRow,
+} from '../services/invitations.ts';
+import type { IssuedSession as IssuedSessionShape } from '../services/sessions.ts';
+import { MemberStatus } from './member.ts';
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** A decoded global id argument. */
+export type GlobalId = { id: string; typename: string };
+
+export const InvitationStatus = builder.enumType('InvitationStatus', {
+  description: 'Where an invitation is in its life.',
+  values: {
+    PENDING: { description: 'Sent; its token works until expiresAt.' },
+    ACCEPTED: { description: 'Accepted: its member is ACTIVE.' },
+    DECLINED: { description: 'Declined by the invitee.' },
+    REVOKED: { description: 'Revoked by the organization.' },
+    EXPIRED: {
+      description:
+        'Past expiresAt. Shown as soon as the time passes; stored (with expiredAt) by the periodic sweep.',
+    },
+  } as const,
+});
+
+export const Locale = builder.enumType('Locale', {
+  description: 'The language of an email.',
+  values: {
+    EN: { value: 'en', description: 'English.' },
+    ES: { value: 'es', description: 'Spanish.' },
+    FR: { value: 'fr', description: 'French.' },
+    PT_BR: { value: 'pt_br', description: 'Brazilian Portuguese (pt-BR).' },
+  } as const,
+});
+
+const EmailDeliveryStatus = builder.enumType('EmailDeliveryStatus', {
+  description: 'Where an email is in the outbox.',
+  values: {
+    QUEUED: { description: 'Waiting to be sent, or to be retried after a failure.' },
+    SENT: { description: 'Accepted by the mail server.' },
+    FAILED: { description: 'Given up after the last attempt.' },
+    CANCELLED: { description: 'Not sent: its link died first (resent, revoked, accepted).' },
+  } as const,
+});
+
+type DeliveryRow = Pick<
+  Prisma.EmailOutboxGetPayload<object>,
+  'status' | 'attempts' | 'lastError' | 'sentAt' | 'nextAttemptAt'
+>;
+
+const InvitationDelivery = builder.objectRef<DeliveryRow>('InvitationDelivery').implement({
+  description: "The delivery state of an invitation's latest email.",
+  fields: (t) => ({
+    status: t.expose('status', { type: EmailDeliveryStatus }),
+    attempts: t.exposeInt('attempts', { description: 'Delivery attempts so far.' }),
+    lastError: t.exposeString('lastError', {
+      nullable: true,
+      description: 'Why the last attempt failed.',
+    }),
+    sentAt: t.expose('sentAt', { type: 'DateTime', nullable: true }),
+    nextAttemptAt: t.expose('nextAttemptAt', {
+      type: 'DateTime',
+      description: 'When the next attempt is due (while QUEUED).',
+    }),
+  }),
+});
+
+/** PENDING past its expiry reads as EXPIRED before the sweep writes it down. */
+export function effectiveStatus(invitation: Pick<InvitationRow, 'status' | 'expiresAt'>) {
+  return invitation.status === 'PENDING' && invitation.expiresAt <= new Date()
+    ? ('EXPIRED' as const)
+    : invitation.status;
+}
+
+export const Invitation = builder.prismaNode('Invitation', {
+  id: { field: 'id' },
+  description: 'An invitation to join an organization, sent by email (or returned as a link).',
+  authScopes: (invitation) => ({
+    permission: { organizationId: invitation.organizationId, permission: 'invitation:read' },
+  }),
+  fields: (t) => ({
+    email: t.expose('email', { type: 'EmailAddress', description: 'As given when invited.' }),
+    name: t.exposeString('name', { nullable: true, description: "The invitee's name." }),
+    roles: t.exposeStringList('roles', { description: 'Roles the member gets on accepting.' }),
+    status: t.field({
+      type: InvitationStatus,
+      resolve: (invitation) => effectiveStatus(invitation),
+    }),
+    expiresAt: t.expose('expiresAt', { type: 'DateTime' }),
+    redirectUrl: t.exposeString('redirectUrl', {
+      description: 'Where the link in the email points; the token is added as ?token=.',
+    }),
+    templateId: t.exposeString('templateId', { nullable: true }),
+    locale: t.expose('locale', { type: Locale }),
+    notify: t.exposeBoolean('notify', {
+      description: 'Whether Roster emails the link (false: the caller delivers it).',
+    }),
+    trustedMetadata: t.expose('trustedMetadata', {
+      type: 'JSONObject',
+      description: 'Copied to the member on accepting; written only with an API key.',
+    }),
+    untrustedMetadata: t.expose('untrustedMetadata', {
+      type: 'JSONObject',
+      description: 'Copied to the member on accepting.',
+    }),
+    hasRestrictedAccess: t.exposeBoolean('hasRestrictedAccess'),
+    restrictedResourceIds: t.exposeStringList('restrictedResourceIds'),
+    organization: t.relation('organization'),
+    member: t.relation('member', {
+      nullable: true,
+      description: 'The member it created (INVITED until accepted); null once revoked or expired.',
+    }),
+    invitedBy: t.relation('invitedBy', {
+      nullable: true,
+      description: 'The inviting member; null when an API key invited on its own behalf.',
+    }),
+    invitedByApiKey: t.boolean({
+      description: 'Whether an API key sent it (possibly on behalf of invitedBy).',
+      resolve: (invitation) => invitation.invitedByApiKeyId !== null,
+    }),
+    sendCount: t.exposeInt('sendCount', {
+      description: 'How many links were issued (1 + resends).',
+    }),
+    lastSentAt: t.expose('lastSentAt', {
+      type: 'DateTime',
+      nullable: true,
+      description: 'When an email was last queued for it.',
+    }),
+    acceptedAt: t.expose('acceptedAt', { type: 'DateTime', nullable: true }),
+    declinedAt: t.expose('declinedAt', { type: 'DateTime', nullable: true }),
+    revokedAt: t.expose('revokedAt', { type: 'DateTime', nullable: true }),
+    expiredAt: t.expose('expiredAt', {
+      type: 'DateTime',
+      nullable: true,
+      description: 'Set by the expiry sweep (equal to expiresAt).',
+    }),
+    createdAt: t.expose('createdAt', { type: 'DateTime' }),
+    updatedAt: t.expose('updatedAt', { type: 'DateTime' }),
+    delivery: t.field({
+      type: InvitationDelivery,
+      nullable: true,
+      description: 'The state of its latest email; null when none was queued (notify: false).',
+      // Loaded with the invitation itself, so a page of invitations costs no extra queries.
+      select: {
+        emails: {
+          // Ties in time go to the live mail: CANCELLED sorts last in the enum's order.
+          orderBy: [{ createdAt: 'desc' }, { status: 'asc' }],
+          take: 1,
+          select: {
+            status: true,
+            attempts: true,
+            lastError: true,
+            sentAt: true,
+            nextAttemptAt: true,
+          },
+        },
+      },
+      resolve: (invitation) => invitation.emails[0] ?? null,
+    }),
+  }),
+});
+
+/** The invitation id a global id names, or null when it names something else. */
+export function invitationIdOf(ref: GlobalId): string | null {
+  return ref.typename === 'Invitation' && UUID.test(ref.id) ? ref.id : null;
+}
+
+/** The service-level id for a global id; a wrong type or malformed id is simply not found. */
+export function requireInvitationId(ref: GlobalId): string {
+  const id = invitationIdOf(ref);
+  if (!id) throw new NotFoundError('Invitation');
+  return id;
+}
+
+/**
+ * The scope for acting on one invitation: `permission` in its organization. An invitation that
+ * does not exist lets API keys through (the resolver answers NotFoundError) and refuses member
+ * sessions, which never learn whether an id exists outside their organization.
+ */
+export async function invitationScope(ref: GlobalId, permission: Permission) {
+  const invitationId = invitationIdOf(ref);
+  const organizationId = invitationId ? await findInvitationOrganizationId(invitationId) : null;
+  if (!organizationId) return { apiKey: true };
+  return { permission: { organizationId, permission } };
+}
+
+type StatusValue = InvitationRow['status'];
+
+/** A status filter that agrees with Invitation.status (PENDING past expiry counts as EXPIRED). */
+function statusWhere(statuses: readonly StatusValue[], now: Date): Prisma.InvitationWhereInput {
+  return {
+    OR: statuses.map((status): Prisma.InvitationWhereInput => {
+      if (status === 'PENDING') return { status, expiresAt: { gt: now } };
+      if (status === 'EXPIRED') {
+        return { OR: [{ status }, { status: 'PENDING', expiresAt: { lte: now } }] };
+      }
+      return { status };
+    }),
+  };
+}
+
+// Organization.invitations: declared here so organization.ts stays about organizations.
+builder.prismaObjectField('Organization', 'invitations', (t) =>
+  t.relatedConnection(
+    'invitations',
+    {
+      description:
+        'Invitations of the organization, newest first, filtered by status, email and inviter (all optional).',
+      cursor: 'id',
+      totalCount: true,
+      authScopes: (organization) => ({
+        permission: { organizationId: organization.id, permission: 'invitation:read' },
+      }),
+      args: {
+        status: t.arg({ type: [InvitationStatus], description: 'Any of these statuses.' }),
+        email: t.arg.string({ description: 'Email contains this text (case-insensitive).' }),
+        invitedBy: t.arg.globalID({ description: 'Sent by this member (Member.id).' }),
+      },
+      query: (args) => {
+        const conditions: Prisma.InvitationWhereInput[] = [];
+        if (args.status?.length) conditions.push(statusWhere(args.status, new Date()));
+        if (args.email) {
+          conditions.push({ emailNormalized: { contains: args.email.trim().toLowerCase() } });
+        }
+        if (args.invitedBy) {
+          const memberId =
+            args.invitedBy.typename === 'Member' && UUID.test(args.invitedBy.id)
+              ? args.invitedBy.id
+              : null;
+          conditions.push(memberId ? { invitedByMemberId: memberId } : { id: { in: [] } });
+        }
+        return {
+          where: conditions.length ? { AND: conditions } : {},
+          orderBy: [{ createdAt: 'desc' as const }, { id: 'desc' as const }],
+        };
+      },
+    },
+    { description: 'A page of invitations.' },
+    { description: 'An invitation in a page of invitations.' },
+  ),
+);
+
+builder.queryField('invitation', (t) =>
+  t.prismaField({
+    type: 'Invitation',
+    description: 'An invitation by its global id (Invitation.id).',
+    errors: {},
+    args: { id: t.arg.globalID({ required: true, description: 'Invitation.id' }) },
+    authScopes: (_root, args) => invitationScope(args.id, 'invitation:read'),
+    resolve: async (query, _root, args) => {
+      const invitation = await prisma.invitation.findUnique({
+        ...query,
+        where: { id: requireInvitationId(args.id) },
+      });
+      if (!invitation) throw new NotFoundError('Invitation');
+      return invitation;
+    },
+  }),
+);
+
+// What a token holder sees. Callers of the token operations are usually anonymous, so these are
+// plain summaries rather than the Invitation, Member and Organization types (which need
+// permissions in the organization); the session returned reads those.
+
+export const InvitationPreview = builder
+  .objectRef<InvitationPreviewShape>('InvitationPreview')
+  .implement({
+    description:
+      'What the holder of an invitation token may see: nothing beyond what the email says.',
+    fields: (t) => ({
+      organizationName: t.exposeString('organizationName'),
+      inviterName: t.exposeString('inviterName', { nullable: true }),
+      email: t.exposeString('email'),
+      roles: t.exposeStringList('roles'),
+      expiresAt: t.expose('expiresAt', { type: 'DateTime' }),
+      status: t.expose('status', {
+        type: InvitationStatus,
+        description:
+          'PENDING in a preview (a token that is not pending is invalid); DECLINED after declining.',
+      }),
+    }),
+  });
+
+export const IssuedSession = builder.objectRef<IssuedSessionShape>('IssuedSession').implement({
+  description: 'A new member session. The token is shown only now; send it as a bearer token.',
+  fields: (t) => ({
+    id: t.exposeID('id', { description: 'The session id (for revokeSession).' }),
+    token: t.exposeString('token'),
+    expiresAt: t.expose('expiresAt', { type: 'DateTime' }),
+  }),
+});
+
+export const SessionMember = builder.objectRef<MemberRow>('SessionMember').implement({
+  description: 'The member a new session belongs to.',
+  fields: (t) => ({
+    id: t.globalID({
+      description: 'The global id of the Member.',
+      resolve: (member) => ({ type: 'Member', id: member.id }),
+    }),
+    email: t.exposeString('email'),
+    name: t.exposeString('name', { nullable: true }),
+    roles: t.exposeStringList('roles'),
+    status: t.expose('status', { type: MemberStatus }),
+  }),
+});
+
+export const SessionOrganization = builder
+  .objectRef<OrganizationRow>('SessionOrganization')
+  .implement({
+    description: 'The organization a new session belongs to.',
+    fields: (t) => ({
+      id: t.globalID({
+        description: 'The global id of the Organization.',
+        resolve: (organization) => ({ type: 'Organization', id: organization.id }),
+      }),
+      slug: t.exposeString('slug'),
+      name: t.exposeString('name'),
+    }),
+  });
+
+builder.queryField('invitationByToken', (t) =>
+  t.field({
+    type: InvitationPreview,
+    description:
+      'A public preview of a pending invitation by its token: organization, inviter, email, roles and expiry. Any token that is not live (wrong, used, expired, revoked) gives InvalidTokenError.',
+    errors: { types: [InvalidTokenError] },
+    args: { token: t.arg.string({ required: true }) },
+    resolve: (_root, args) => invitationByToken(args.token),
+  }),
+);

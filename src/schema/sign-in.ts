@@ -1,0 +1,65 @@
+// Sign-in by email magic link: send a link, redeem it for a session. Both are public.
+import { builder } from '../builder.ts';
+import { InvalidTokenError, NoRedirectUrlError, RateLimitedError } from '../errors.ts';
+import { redeemSignInLink, sendSignInLink } from '../services/sign-in.ts';
+import { IssuedSession, Locale, SessionMember, SessionOrganization } from './invitation.ts';
+import { locatorOf, OrganizationRefInput } from './organization.ts';
+
+const SendSignInLinkInput = builder.inputType('SendSignInLinkInput', {
+  description: 'Who asks for a sign-in link, and where the link should lead.',
+  fields: (t) => ({
+    organization: t.field({ type: OrganizationRefInput, required: true }),
+    email: t.string({ required: true, description: 'Compared case-insensitively.' }),
+    redirectUrl: t.string({
+      description:
+        "Where the link points, with ?token= added; default: the organization's defaultRedirectUrl. Without an API key it must be on that URL's origin.",
+    }),
+    locale: t.field({ type: Locale, description: 'The email language; default EN.' }),
+  }),
+});
+
+const SendSignInLinkPayload = builder.simpleObject('SendSignInLinkPayload', {
+  description:
+    'Always the same answer: whether or not the address belongs to a member is not revealed.',
+  fields: (t) => ({
+    accepted: t.boolean({
+      description:
+        'Always true: if the address belongs to an ACTIVE member, a link valid for 15 minutes is on its way.',
+    }),
+  }),
+});
+
+builder.mutationField('sendSignInLink', (t) =>
+  t.field({
+    type: SendSignInLinkPayload,
+    description:
+      'Emails a one-time sign-in link (15 minutes) to an ACTIVE member; earlier unused links stop working. Public, rate limited per address, and answers the same whether or not the member exists.',
+    errors: { types: [RateLimitedError, NoRedirectUrlError] },
+    args: { input: t.arg({ type: SendSignInLinkInput, required: true }) },
+    resolve: async (_root, { input }, ctx) => {
+      const { organization, ...fields } = input;
+      await sendSignInLink(ctx, locatorOf(organization) ?? {}, fields);
+      return { accepted: true };
+    },
+  }),
+);
+
+const RedeemSignInLinkPayload = builder.simpleObject('RedeemSignInLinkPayload', {
+  description: 'A new session for the member the link was sent to.',
+  fields: (t) => ({
+    session: t.field({ type: IssuedSession }),
+    member: t.field({ type: SessionMember }),
+    organization: t.field({ type: SessionOrganization }),
+  }),
+});
+
+builder.mutationField('redeemSignInLink', (t) =>
+  t.field({
+    type: RedeemSignInLinkPayload,
+    description:
+      'Exchanges the token from a sign-in link for a session (no credentials needed). A token works once; wrong, used, superseded and expired tokens all give InvalidTokenError.',
+    errors: { types: [InvalidTokenError] },
+    args: { token: t.arg.string({ required: true }) },
+    resolve: (_root, args, ctx) => redeemSignInLink(ctx, args.token),
+  }),
+);

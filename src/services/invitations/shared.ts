@@ -1,0 +1,283 @@
+// What the invitation operations share: limits, the accept link, the checks a new or revived
+// invitation must pass (policy, roles, pending cap), issuing a token, and queueing the email.
+import {
+  firstUngrantableRole,
+  isBuiltinRole,
+  type RoleDefinition,
+} from '../../auth/permissions.ts';
+import { generateToken } from '../../auth/tokens.ts';
+import type { Caller } from '../../context.ts';
+import type { Prisma, Transaction } from '../../db.ts';
+import { cancelQueuedEmails, enqueueEmail } from '../../email/outbox.ts';
+import {
+  DomainNotAllowedError,
+  InvitesDisabledError,
+  NotFoundError,
+  PendingInvitationLimitError,
+  RoleNotGrantableError,
+  UnknownRoleError,
+} from '../../errors.ts';
+import { consumeRateLimit, type RateLimit } from '../rate-limits.ts';
+import { granterOf } from '../roles.ts';
+import { normalizeEmail } from '../validation.ts';
+
+/** Used when neither the invite nor the organization gives an expiry: seven days. */
+export const DEFAULT_EXPIRATION_MINUTES = 10_080;
+/** Invitations (new, re-sent) an organization may send per hour. */
+export const INVITES_PER_ORGANIZATION_PER_HOUR = 200;
+/** Invitations (new, re-sent) one address may receive from one organization per hour. */
+export const INVITES_PER_EMAIL_PER_HOUR = 20;
+/** Most invitations in one inviteMembers call. */
+export const MAX_BULK_INVITATIONS = 100;
+
+export const ORGANIZATION_INVITE_LIMIT: RateLimit = {
+  prefix: 'invite-org',
+  points: INVITES_PER_ORGANIZATION_PER_HOUR,
+  durationSeconds: 3600,
+};
+export const EMAIL_INVITE_LIMIT: RateLimit = {
+  prefix: 'invite-email',
+  points: INVITES_PER_EMAIL_PER_HOUR,
+  durationSeconds: 3600,
+};
+
+export type InvitationRow = Prisma.InvitationGetPayload<object>;
+export type MemberRow = Prisma.MemberGetPayload<object>;
+export type OrganizationRow = Prisma.OrganizationGetPayload<object>;
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+export function isUuid(value: string): boolean {
+  return UUID.test(value);
+}
+
+/** Keys: the organization and the (organization, address) pair. */
+export async function consumeInviteRateLimits(
+  organizationId: string,
+  emailNormalized: string,
+): Promise<void> {
+  await consumeRateLimit(EMAIL_INVITE_LIMIT, `${organizationId}:${emailNormalized}`);
+  await consumeRateLimit(ORGANIZATION_INVITE_LIMIT, organizationId);
+}
+
+/**
+ * The link in the email: the redirect URL with `token` added as a query parameter (replacing any
+ * `token` already there). Built only from the stored redirect URL, never from the request.
+ */
+export function acceptLink(redirectUrl: string, token: string): string {
+  const url = new URL(redirectUrl);
+  url.searchParams.set('token', token);
+  return url.toString();
+}
+
+export function minutesAfter(time: Date, minutes: number): Date {
+  return new Date(time.getTime() + minutes * 60_000);
+}
+
+export function sameRoles(a: readonly string[], b: readonly string[]): boolean {
+  return a.length === b.length && a.every((role) => b.includes(role));
+}
+
+export function newInvitationToken(): { token: string; hash: string } {
+  return generateToken('invitation');
+}
+
+export async function loadOrganization(
+  tx: Transaction,
+  organizationId: string,
+): Promise<OrganizationRow> {
+  const organization = await tx.organization.findUnique({ where: { id: organizationId } });
+  if (!organization) throw new NotFoundError('Organization');
+  return organization;
+}
+
+/** The organization's invite policy: invites off, or only some domains (exact, case-insensitive). */
+export function assertInvitesAllowed(organization: OrganizationRow, emailNormalized: string): void {
+  if (organization.invitePolicy === 'DISABLED') throw new InvitesDisabledError();
+  if (organization.invitePolicy === 'RESTRICTED_TO_DOMAINS') {
+    const domain = emailNormalized.slice(emailNormalized.lastIndexOf('@') + 1);
+    const allowed = organization.allowedEmailDomains.map((entry) => entry.toLowerCase());
+    // Exact match only: sub.example.com is not allowed by example.com unless listed itself.
+    if (!allowed.includes(domain)) {
+      throw new DomainNotAllowedError(domain, organization.allowedEmailDomains);
+    }
+  }
+}
+
+/** Every role is built in or one of the organization's custom roles; returns the custom roles. */
+export async function assertRolesExist(
+  tx: Transaction,
+  organizationId: string,
+  roles: readonly string[],
+): Promise<RoleDefinition[]> {
+  const customRoles = await tx.customRole.findMany({
+    where: { organizationId },
+    select: { key: true, permissions: true },
+  });
+  const unknown = roles.find(
+    (role) => !isBuiltinRole(role) && !customRoles.some((custom) => custom.key === role),
+  );
+  if (unknown) throw new UnknownRoleError(unknown);
+  return customRoles;
+}
+
+/** Every role exists in the organization, and the caller may grant each (no escalation). */
+export async function assertRolesGrantable(
+  tx: Transaction,
+  caller: Caller,
+  organizationId: string,
+  roles: readonly string[],
+): Promise<void> {
+  const customRoles = await assertRolesExist(tx, organizationId, roles);
+  const granter = await granterOf(tx, caller, organizationId, customRoles);
+  const ungrantable = firstUngrantableRole(granter, roles, customRoles);
+  if (ungrantable) throw new RoleNotGrantableError(ungrantable);
+}
+
+/** The organization's cap on pending (not yet expired) invitations, if it has one. */
+export async function assertPendingLimit(
+  tx: Transaction,
+  organization: OrganizationRow,
+  now: Date,
+): Promise<void> {
+  const limit = organization.pendingInvitationLimit;
+  if (limit === null) return;
+  const pending = await tx.invitation.count({
+    where: { organizationId: organization.id, status: 'PENDING', expiresAt: { gt: now } },
+  });
+  if (pending >= limit) throw new PendingInvitationLimitError(limit);
+}
+
+/**
+ * Writes down the expiry of one PENDING invitation found past its expiresAt before the sweep
+ * (expireInvitations) reached it. Its member row is left to the caller, which reuses it.
+ */
+export async function recordExpiry(tx: Transaction, invitation: InvitationRow): Promise<void> {
+  await tx.invitation.updateMany({
+    where: { id: invitation.id, status: 'PENDING' },
+    data: { status: 'EXPIRED', expiredAt: invitation.expiresAt, tokenHash: null, memberId: null },
+  });
+  await cancelQueuedEmails(tx, { invitationId: invitation.id });
+}
+
+/** Queues the invitation email in the caller's transaction. */
+export async function queueInvitationEmail(
+  tx: Transaction,
+  invitation: InvitationRow,
+  organizationName: string,
+  link: string,
+): Promise<void> {
+  const inviter = invitation.invitedByMemberId
+    ? await tx.member.findUnique({
+        where: { id: invitation.invitedByMemberId },
+        select: { name: true, email: true },
+      })
+    : null;
+  await enqueueEmail(tx, {
+    kind: 'INVITATION',
+    to: invitation.email,
+    locale: invitation.locale,
+    templateId: invitation.templateId,
+    organizationId: invitation.organizationId,
+    invitationId: invitation.id,
+    payload: {
+      organizationName,
+      inviterName: inviter?.name ?? null,
+      inviterEmail: inviter?.email ?? null,
+      roles: invitation.roles,
+      expiresAt: invitation.expiresAt.toISOString(),
+      recipientName: invitation.name,
+    },
+    link,
+  });
+}
+
+/** Locks one invitation row until the transaction ends and reads it afresh; null if none. */
+export async function lockInvitation(
+  tx: Transaction,
+  invitationId: string,
+): Promise<InvitationRow | null> {
+  if (!isUuid(invitationId)) return null;
+  await tx.$queryRaw`SELECT 1 FROM invitations WHERE id = ${invitationId}::uuid FOR UPDATE`;
+  return tx.invitation.findUnique({ where: { id: invitationId } });
+}
+
+/** What an invitation grants; copied onto its member when invited and again when accepted. */
+export function membershipTerms(invitation: InvitationRow) {
+  return {
+    name: invitation.name,
+    roles: invitation.roles,
+    trustedMetadata: invitation.trustedMetadata as Prisma.InputJsonObject,
+    untrustedMetadata: invitation.untrustedMetadata as Prisma.InputJsonObject,
+    hasRestrictedAccess: invitation.hasRestrictedAccess,
+    restrictedResourceIds: invitation.restrictedResourceIds,
+    invitedByMemberId: invitation.invitedByMemberId,
+    invitedByApiKeyId: invitation.invitedByApiKeyId,
+  };
+}
+
+export type MembershipTerms = ReturnType<typeof membershipTerms>;
+
+/**
+ * The INVITED member row for an invitation: a DEACTIVATED (re-invited) or left-over INVITED row
+ * with that email is reused, else a new row is created. The caller has ruled out ACTIVE.
+ */
+export async function invitedMemberRow(
+  tx: Transaction,
+  organizationId: string,
+  email: string,
+  existing: MemberRow | null,
+  terms: MembershipTerms,
+): Promise<MemberRow> {
+  const data = { ...terms, email, status: 'INVITED' as const };
+  if (existing) {
+    return tx.member.update({
+      where: { id: existing.id },
+      data: { ...data, activatedAt: null, deactivatedAt: null },
+    });
+  }
+  return tx.member.create({
+    data: { ...data, organizationId, emailNormalized: normalizeEmail(email) },
+  });
+}
+
+/** Changes a re-issue may make besides the token and expiry (resendIfPending, revival). */
+export type ReissueChanges = Omit<
+  Prisma.InvitationUncheckedUpdateManyInput,
+  'id' | 'status' | 'tokenHash' | 'expiresAt' | 'sendCount' | 'lastSentAt'
+>;
+
+/**
+ * A new token for a PENDING (or EXPIRED, being revived) invitation: the old token dies, its queued
+ * mail is cancelled, the expiry is renewed, and the new link is mailed (notify) or returned.
+ * Returns null when the invitation changed since it was read (e.g. accepted meanwhile).
+ */
+export async function reissueInvitation(
+  tx: Transaction,
+  invitation: InvitationRow,
+  organizationName: string,
+  changes: ReissueChanges,
+  expiresAt: Date,
+  now: Date,
+): Promise<{ invitation: InvitationRow; acceptUrl: string | null } | null> {
+  const { token, hash } = newInvitationToken();
+  const notify = typeof changes.notify === 'boolean' ? changes.notify : invitation.notify;
+  const claimed = await tx.invitation.updateMany({
+    where: { id: invitation.id, status: invitation.status, tokenHash: invitation.tokenHash },
+    data: {
+      ...changes,
+      status: 'PENDING',
+      tokenHash: hash,
+      expiresAt,
+      expiredAt: null,
+      sendCount: { increment: 1 },
+      ...(notify ? { lastSentAt: now } : {}),
+    },
+  });
+  if (claimed.count !== 1) return null;
+  await cancelQueuedEmails(tx, { invitationId: invitation.id });
+  const updated = await tx.invitation.findUniqueOrThrow({ where: { id: invitation.id } });
+  const link = acceptLink(updated.redirectUrl, token);
+  if (notify) await queueInvitationEmail(tx, updated, organizationName, link);
+  return { invitation: updated, acceptUrl: notify ? null : link };
+}

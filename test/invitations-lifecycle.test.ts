@@ -1,0 +1,752 @@
+// After the invite: resend, revoke, accept, decline, the public preview by token, and the expiry
+// sweep. Every invalid token (wrong, used, expired, revoked, declined, made up) looks the same.
+import { describe, expect, it } from 'vitest';
+import { prisma } from '../src/db.ts';
+import { InvalidTokenError } from '../src/errors.ts';
+import {
+  EMAIL_INVITE_LIMIT,
+  expireInvitations,
+  INVITES_PER_EMAIL_PER_HOUR,
+} from '../src/services/invitations.ts';
+import { storedRateLimitKey } from '../src/services/rate-limits.ts';
+import { globalId, newApiKey, newMember, newOrganization } from './helpers/fixtures.ts';
+import {
+  ACCEPT,
+  invite,
+  invited,
+  latestEmail,
+  madeUpInvitationToken,
+  orgRef,
+  randomEmail,
+  REVOKE,
+  tokenOf,
+  type Result,
+} from './helpers/invitations.ts';
+import { useTestServer } from './helpers/server.ts';
+
+const server = useTestServer();
+
+const MINUTE = 60_000;
+const INVALID_TOKEN_MESSAGE = new InvalidTokenError().message;
+
+const RESEND = /* GraphQL */ `
+  mutation Resend($invitation: ID!, $expirationMinutes: Int) {
+    resendInvitation(invitation: $invitation, expirationMinutes: $expirationMinutes) {
+      __typename
+      ... on ResendInvitationPayload {
+        acceptUrl
+        invitation {
+          id
+          status
+          sendCount
+          lastSentAt
+          expiresAt
+          member {
+            id
+            status
+          }
+          delivery {
+            status
+          }
+        }
+      }
+      ... on InvitationNotPendingError {
+        status
+      }
+      ... on Error {
+        message
+        code
+      }
+      ... on ValidationError {
+        field
+      }
+    }
+  }
+`;
+
+const DECLINE = /* GraphQL */ `
+  mutation Decline($token: String!) {
+    declineInvitation(token: $token) {
+      __typename
+      ... on DeclineInvitationPayload {
+        invitation {
+          email
+          status
+          organizationName
+        }
+      }
+      ... on Error {
+        message
+        code
+      }
+    }
+  }
+`;
+
+const PREVIEW = /* GraphQL */ `
+  query Preview($token: String!) {
+    invitationByToken(token: $token) {
+      __typename
+      ... on InvitationPreview {
+        organizationName
+        inviterName
+        email
+        roles
+        expiresAt
+        status
+      }
+      ... on Error {
+        message
+        code
+      }
+    }
+  }
+`;
+
+async function accept(token: string, name?: string): Promise<Result> {
+  const res = await server.gql(ACCEPT, { token, name });
+  expect(res.errors).toBeUndefined();
+  return res.data!.acceptInvitation;
+}
+
+async function resend(
+  token: string,
+  invitation: string,
+  expirationMinutes?: number,
+): Promise<Result> {
+  const res = await server.gql(RESEND, { invitation, expirationMinutes }, token);
+  expect(res.errors).toBeUndefined();
+  return res.data!.resendInvitation;
+}
+
+async function revoke(token: string, invitation: string): Promise<Result> {
+  const res = await server.gql(REVOKE, { invitation }, token);
+  expect(res.errors).toBeUndefined();
+  return res.data!.revokeInvitation;
+}
+
+async function expireNow(invitationId: string) {
+  await prisma.invitation.update({
+    where: { id: invitationId },
+    data: { expiresAt: new Date(Date.now() - MINUTE) },
+  });
+}
+
+/** Whether a session token authenticates, and as whom. */
+async function viewerOf(token: string) {
+  return server.gql(
+    `{ viewer { kind } organization { __typename ... on Organization { slug } } }`,
+    {},
+    token,
+  );
+}
+
+describe('resendInvitation', () => {
+  it('issues a new token: the old one dies, its queued mail is cancelled, the expiry is renewed', async () => {
+    const key = await newApiKey();
+    const org = await newOrganization();
+    const first = await invited(server, key, org.id, { expirationMinutes: 10 });
+    const oldMail = await latestEmail(first.invitationId);
+    const result = await resend(key, first.invitationGlobalId, 120);
+    expect(result).toMatchObject({
+      __typename: 'ResendInvitationPayload',
+      acceptUrl: null,
+      invitation: { status: 'PENDING', sendCount: 2, delivery: { status: 'QUEUED' } },
+    });
+    expect(new Date(result.invitation.expiresAt).getTime() - Date.now()).toBeGreaterThan(
+      110 * MINUTE,
+    );
+    expect(
+      await prisma.emailOutbox.findUniqueOrThrow({ where: { id: oldMail!.id } }),
+    ).toMatchObject({
+      status: 'CANCELLED',
+      secret: null,
+    });
+    const newMail = await latestEmail(first.invitationId);
+    expect(newMail!.id).not.toBe(oldMail!.id);
+    const newToken = tokenOf(newMail!.secret!);
+    expect(newToken).not.toBe(first.token);
+    expect(await accept(first.token)).toMatchObject({ __typename: 'InvalidTokenError' });
+    expect((await accept(newToken)).__typename).toBe('AcceptInvitationPayload');
+    const audit = await prisma.auditEvent.count({
+      where: { organizationId: org.id, action: 'invitation.resent', targetId: first.invitationId },
+    });
+    expect(audit).toBe(1);
+  });
+
+  it('returns the new link instead of mailing it for an invitation made with notify: false', async () => {
+    const key = await newApiKey();
+    const org = await newOrganization();
+    const first = await invited(server, key, org.id, { notify: false });
+    const result = await resend(key, first.invitationGlobalId);
+    expect(result.invitation).toMatchObject({ sendCount: 2, lastSentAt: null, delivery: null });
+    expect(tokenOf(result.acceptUrl)).not.toBe(first.token);
+    expect(await prisma.emailOutbox.count({ where: { invitationId: first.invitationId } })).toBe(0);
+  });
+
+  it('revives an expired invitation (before and after the sweep) to PENDING with its member back', async () => {
+    const key = await newApiKey();
+    const org = await newOrganization();
+    const computed = await invited(server, key, org.id);
+    await expireNow(computed.invitationId);
+    expect((await resend(key, computed.invitationGlobalId)).invitation).toMatchObject({
+      status: 'PENDING',
+      member: { id: globalId('Member', computed.memberId), status: 'INVITED' },
+    });
+
+    const swept = await invited(server, key, org.id);
+    await expireNow(swept.invitationId);
+    expect(await expireInvitations()).toBeGreaterThanOrEqual(1);
+    expect(await prisma.member.count({ where: { id: swept.memberId } })).toBe(0);
+    const revived = await resend(key, swept.invitationGlobalId);
+    expect(revived.invitation).toMatchObject({ status: 'PENDING', member: { status: 'INVITED' } });
+    const row = await prisma.invitation.findUniqueOrThrow({ where: { id: swept.invitationId } });
+    expect(row).toMatchObject({ status: 'PENDING', expiredAt: null });
+    expect(
+      (await accept(tokenOf((await latestEmail(swept.invitationId))!.secret!))).__typename,
+    ).toBe('AcceptInvitationPayload');
+  });
+
+  it('will not revive an expired invitation over a newer pending one (AlreadyInvitedError)', async () => {
+    const key = await newApiKey();
+    const org = await newOrganization();
+    const old = await invited(server, key, org.id);
+    await expireNow(old.invitationId);
+    await expireInvitations();
+    await invited(server, key, org.id, { email: old.email });
+    expect((await resend(key, old.invitationGlobalId)).__typename).toBe('AlreadyInvitedError');
+  });
+
+  it('will not revive an expired invitation for someone now an ACTIVE member (AlreadyMemberError)', async () => {
+    const key = await newApiKey();
+    const org = await newOrganization();
+    const old = await invited(server, key, org.id);
+    await expireNow(old.invitationId);
+    await expireInvitations();
+    await newMember(org.id, ['member'], old.email.toUpperCase());
+    expect((await resend(key, old.invitationGlobalId)).__typename).toBe('AlreadyMemberError');
+  });
+
+  it('will not revive an expired invitation without a free seat (SeatLimitReachedError)', async () => {
+    const key = await newApiKey();
+    const org = await newOrganization();
+    const old = await invited(server, key, org.id);
+    await expireNow(old.invitationId);
+    await prisma.organization.update({ where: { id: org.id }, data: { seatLimit: 1 } });
+    await newMember(org.id, ['owner']);
+    expect(await resend(key, old.invitationGlobalId)).toMatchObject({
+      __typename: 'SeatLimitReachedError',
+    });
+    // Nothing changed: still the same stale invitation.
+    expect(
+      await prisma.invitation.findUniqueOrThrow({ where: { id: old.invitationId } }),
+    ).toMatchObject({
+      status: 'PENDING',
+      sendCount: 1,
+    });
+  });
+
+  it('InvitationNotPendingError once accepted, declined or revoked', async () => {
+    const key = await newApiKey();
+    const org = await newOrganization();
+    const accepted = await invited(server, key, org.id);
+    await accept(accepted.token);
+    expect(await resend(key, accepted.invitationGlobalId)).toMatchObject({
+      __typename: 'InvitationNotPendingError',
+      status: 'ACCEPTED',
+    });
+    const declined = await invited(server, key, org.id);
+    await server.gql(DECLINE, { token: declined.token });
+    expect((await resend(key, declined.invitationGlobalId)).status).toBe('DECLINED');
+    const revoked = await invited(server, key, org.id);
+    await revoke(key, revoked.invitationGlobalId);
+    expect((await resend(key, revoked.invitationGlobalId)).status).toBe('REVOKED');
+  });
+
+  it('ValidationError for an expiration out of range; NotFoundError for an unknown id', async () => {
+    const key = await newApiKey();
+    const org = await newOrganization();
+    const { invitationGlobalId } = await invited(server, key, org.id);
+    expect(await resend(key, invitationGlobalId, 3)).toMatchObject({
+      __typename: 'ValidationError',
+      field: 'expirationMinutes',
+    });
+    const unknown = globalId('Invitation', '00000000-0000-4000-8000-000000000000');
+    expect((await resend(key, unknown)).__typename).toBe('NotFoundError');
+    expect(
+      (await resend(key, globalId('Member', '00000000-0000-4000-8000-000000000000'))).__typename,
+    ).toBe('NotFoundError');
+  });
+
+  it("ForbiddenError without invitation:resend in the invitation's organization", async () => {
+    const key = await newApiKey();
+    const org = await newOrganization();
+    const other = await newOrganization();
+    const { invitationGlobalId } = await invited(server, key, org.id);
+    const plain = await newMember(org.id, ['member']);
+    const outsider = await newMember(other.id, ['owner']);
+    expect((await resend(plain.token, invitationGlobalId)).__typename).toBe('ForbiddenError');
+    expect((await resend(outsider.token, invitationGlobalId)).__typename).toBe('ForbiddenError');
+    const admin = await newMember(org.id, ['admin']);
+    expect((await resend(admin.token, invitationGlobalId)).__typename).toBe(
+      'ResendInvitationPayload',
+    );
+  });
+
+  it('RateLimitedError once the address used its hourly allowance', async () => {
+    const key = await newApiKey();
+    const org = await newOrganization();
+    const { invitationGlobalId, email } = await invited(server, key, org.id);
+    await prisma.rateLimit.update({
+      where: { key: storedRateLimitKey(EMAIL_INVITE_LIMIT, `${org.id}:${email}`) },
+      data: { points: INVITES_PER_EMAIL_PER_HOUR },
+    });
+    expect((await resend(key, invitationGlobalId)).__typename).toBe('RateLimitedError');
+  });
+});
+
+describe('revokeInvitation', () => {
+  it('revokes: token dead, queued mail cancelled, INVITED member removed', async () => {
+    const key = await newApiKey();
+    const org = await newOrganization();
+    const target = await invited(server, key, org.id);
+    const result = await revoke(key, target.invitationGlobalId);
+    expect(result).toMatchObject({
+      __typename: 'RevokeInvitationPayload',
+      invitation: { id: target.invitationGlobalId, status: 'REVOKED', member: null },
+    });
+    expect(result.invitation.revokedAt).toBeTruthy();
+    expect(await prisma.member.count({ where: { id: target.memberId } })).toBe(0);
+    expect((await latestEmail(target.invitationId))!).toMatchObject({
+      status: 'CANCELLED',
+      secret: null,
+    });
+    expect(
+      (await prisma.invitation.findUniqueOrThrow({ where: { id: target.invitationId } })).tokenHash,
+    ).toBeNull();
+    expect((await accept(target.token)).__typename).toBe('InvalidTokenError');
+    // The address may be invited again.
+    expect(
+      (await invite(server, key, { organization: orgRef(org.id), email: target.email })).__typename,
+    ).toBe('InviteMemberPayload');
+  });
+
+  it('revokes an expired invitation too', async () => {
+    const key = await newApiKey();
+    const org = await newOrganization();
+    const target = await invited(server, key, org.id);
+    await expireNow(target.invitationId);
+    await expireInvitations();
+    expect((await revoke(key, target.invitationGlobalId)).invitation.status).toBe('REVOKED');
+  });
+
+  it('InvitationNotPendingError after accept, and when already revoked', async () => {
+    const key = await newApiKey();
+    const org = await newOrganization();
+    const accepted = await invited(server, key, org.id);
+    await accept(accepted.token);
+    expect(await revoke(key, accepted.invitationGlobalId)).toMatchObject({
+      __typename: 'InvitationNotPendingError',
+      status: 'ACCEPTED',
+    });
+    const member = await prisma.member.findUniqueOrThrow({ where: { id: accepted.memberId } });
+    expect(member.status).toBe('ACTIVE');
+    const twice = await invited(server, key, org.id);
+    await revoke(key, twice.invitationGlobalId);
+    expect((await revoke(key, twice.invitationGlobalId)).status).toBe('REVOKED');
+  });
+
+  it('NotFoundError for an unknown id; ForbiddenError for other organizations and plain members', async () => {
+    const key = await newApiKey();
+    const org = await newOrganization();
+    const other = await newOrganization();
+    const target = await invited(server, key, org.id);
+    expect(
+      (await revoke(key, globalId('Invitation', '00000000-0000-4000-8000-000000000000')))
+        .__typename,
+    ).toBe('NotFoundError');
+    const outsider = await newMember(other.id, ['owner']);
+    expect((await revoke(outsider.token, target.invitationGlobalId)).__typename).toBe(
+      'ForbiddenError',
+    );
+    const plain = await newMember(org.id, ['member']);
+    expect((await revoke(plain.token, target.invitationGlobalId)).__typename).toBe(
+      'ForbiddenError',
+    );
+    expect(
+      (await server.gql(REVOKE, { invitation: target.invitationGlobalId })).data!.revokeInvitation
+        .__typename,
+    ).toBe('ForbiddenError');
+  });
+});
+
+describe('acceptInvitation', () => {
+  it("activates the member with the invitation's terms and returns a working session", async () => {
+    const key = await newApiKey();
+    const org = await newOrganization({ name: 'Gamma' });
+    const target = await invited(server, key, org.id, {
+      name: 'Invited Name',
+      roles: ['member'],
+      trustedMetadata: { plan: 'pro' },
+      untrustedMetadata: { color: 'blue' },
+      restrictedResourceIds: ['site-9'],
+    });
+    const mail = await latestEmail(target.invitationId);
+    const result = await accept(target.token, 'Chosen Name');
+    expect(result).toMatchObject({
+      __typename: 'AcceptInvitationPayload',
+      member: {
+        id: globalId('Member', target.memberId),
+        email: target.email,
+        name: 'Chosen Name',
+        roles: ['member'],
+        status: 'ACTIVE',
+      },
+      organization: { id: globalId('Organization', org.id), slug: org.slug, name: 'Gamma' },
+      invitation: { organizationName: 'Gamma', email: target.email, status: 'ACCEPTED' },
+    });
+    const member = await prisma.member.findUniqueOrThrow({ where: { id: target.memberId } });
+    expect(member).toMatchObject({
+      status: 'ACTIVE',
+      trustedMetadata: { plan: 'pro' },
+      untrustedMetadata: { color: 'blue' },
+      hasRestrictedAccess: true,
+      restrictedResourceIds: ['site-9'],
+    });
+    expect(member.activatedAt).toBeTruthy();
+    const invitation = await prisma.invitation.findUniqueOrThrow({
+      where: { id: target.invitationId },
+    });
+    expect(invitation).toMatchObject({ status: 'ACCEPTED', tokenHash: null });
+    expect(invitation.acceptedAt).toBeTruthy();
+    // The mail, still queued, is no longer needed.
+    expect(await prisma.emailOutbox.findUniqueOrThrow({ where: { id: mail!.id } })).toMatchObject({
+      status: 'CANCELLED',
+    });
+    // The session works, as this member, in this organization.
+    const me = await viewerOf(result.session.token);
+    expect(me.data).toMatchObject({ viewer: { kind: 'MEMBER' }, organization: { slug: org.slug } });
+    expect(await prisma.memberSession.count({ where: { memberId: target.memberId } })).toBe(1);
+    expect(
+      await prisma.auditEvent.findFirst({
+        where: { organizationId: org.id, action: 'invitation.accepted' },
+      }),
+    ).toMatchObject({ actorType: 'MEMBER', actorId: target.memberId });
+  });
+
+  it('gives the same InvalidTokenError for used, expired, revoked, declined, made-up and malformed tokens', async () => {
+    const key = await newApiKey();
+    const org = await newOrganization();
+    const used = await invited(server, key, org.id);
+    await accept(used.token);
+    const expired = await invited(server, key, org.id);
+    await expireNow(expired.invitationId);
+    const revoked = await invited(server, key, org.id);
+    await revoke(key, revoked.invitationGlobalId);
+    const declined = await invited(server, key, org.id);
+    await server.gql(DECLINE, { token: declined.token });
+    const tokens = [
+      used.token,
+      expired.token,
+      revoked.token,
+      declined.token,
+      madeUpInvitationToken(),
+      'nonsense',
+      '',
+    ];
+    for (const token of tokens) {
+      expect(await accept(token)).toEqual({
+        __typename: 'InvalidTokenError',
+        message: INVALID_TOKEN_MESSAGE,
+        code: 'INVALID_TOKEN',
+      });
+    }
+    // The expired invitation stayed as it was, not accepted.
+    expect(
+      (await prisma.member.findUniqueOrThrow({ where: { id: expired.memberId } })).status,
+    ).toBe('INVITED');
+  });
+
+  it('ValidationError for a blank name, without using the token', async () => {
+    const key = await newApiKey();
+    const org = await newOrganization();
+    const target = await invited(server, key, org.id);
+    expect(await accept(target.token, '   ')).toMatchObject({
+      __typename: 'ValidationError',
+      field: 'name',
+    });
+    expect((await accept(target.token)).__typename).toBe('AcceptInvitationPayload');
+  });
+});
+
+describe('declineInvitation', () => {
+  it('declines: DECLINED, token dead, INVITED member removed', async () => {
+    const key = await newApiKey();
+    const org = await newOrganization({ name: 'Delta' });
+    const target = await invited(server, key, org.id);
+    const res = await server.gql(DECLINE, { token: target.token });
+    expect(res.data!.declineInvitation).toMatchObject({
+      __typename: 'DeclineInvitationPayload',
+      invitation: { email: target.email, status: 'DECLINED', organizationName: 'Delta' },
+    });
+    const invitation = await prisma.invitation.findUniqueOrThrow({
+      where: { id: target.invitationId },
+    });
+    expect(invitation).toMatchObject({ status: 'DECLINED', tokenHash: null, memberId: null });
+    expect(invitation.declinedAt).toBeTruthy();
+    expect(await prisma.member.count({ where: { id: target.memberId } })).toBe(0);
+    expect((await latestEmail(target.invitationId))!.status).toBe('CANCELLED');
+  });
+
+  it('InvalidTokenError for a used or made-up token', async () => {
+    const key = await newApiKey();
+    const org = await newOrganization();
+    const target = await invited(server, key, org.id);
+    await accept(target.token);
+    for (const token of [target.token, madeUpInvitationToken()]) {
+      const res = await server.gql(DECLINE, { token });
+      expect(res.data!.declineInvitation).toMatchObject({
+        __typename: 'InvalidTokenError',
+        message: INVALID_TOKEN_MESSAGE,
+      });
+    }
+  });
+});
+
+describe('invitationByToken', () => {
+  it('shows a public preview with nothing beyond what the email says', async () => {
+    const key = await newApiKey();
+    const org = await newOrganization({ name: 'Epsilon' });
+    const inviter = await newMember(org.id, ['admin']);
+    const target = await invited(server, key, org.id, {
+      roles: ['admin'],
+      invitedByMemberId: globalId('Member', inviter.id),
+      trustedMetadata: { secret: 'no' },
+    });
+    const res = await server.gql(PREVIEW, { token: target.token });
+    expect(res.data!.invitationByToken).toEqual({
+      __typename: 'InvitationPreview',
+      organizationName: 'Epsilon',
+      inviterName: inviter.email.split('@')[0],
+      email: target.email,
+      roles: ['admin'],
+      expiresAt: target.result.invitation.expiresAt,
+      status: 'PENDING',
+    });
+    // The type has no ids or metadata to ask for.
+    const probe = await server.gql(
+      `query($t: String!) { invitationByToken(token: $t) { ... on InvitationPreview { id } } }`,
+      {
+        t: target.token,
+      },
+    );
+    expect(probe.errors?.[0]?.message).toMatch(/Cannot query field "id"/);
+  });
+
+  it('InvalidTokenError for expired, used and made-up tokens alike', async () => {
+    const key = await newApiKey();
+    const org = await newOrganization();
+    const expired = await invited(server, key, org.id);
+    await expireNow(expired.invitationId);
+    const used = await invited(server, key, org.id);
+    await accept(used.token);
+    for (const token of [expired.token, used.token, madeUpInvitationToken(), 'x']) {
+      const res = await server.gql(PREVIEW, { token });
+      expect(res.data!.invitationByToken).toEqual({
+        __typename: 'InvalidTokenError',
+        message: INVALID_TOKEN_MESSAGE,
+        code: 'INVALID_TOKEN',
+      });
+    }
+  });
+});
+
+describe('expireInvitations', () => {
+  it('stores EXPIRED for pending invitations past expiresAt, cancels their mail and removes their members', async () => {
+    const key = await newApiKey();
+    const org = await newOrganization();
+    const due = await invited(server, key, org.id);
+    const notYet = await invited(server, key, org.id, { expirationMinutes: 60 });
+    const past = new Date(Date.now() - 5 * MINUTE);
+    await prisma.invitation.update({ where: { id: due.invitationId }, data: { expiresAt: past } });
+
+    const swept = await expireInvitations();
+    expect(swept).toBeGreaterThanOrEqual(1);
+    const invitation = await prisma.invitation.findUniqueOrThrow({
+      where: { id: due.invitationId },
+    });
+    expect(invitation).toMatchObject({
+      status: 'EXPIRED',
+      tokenHash: null,
+      memberId: null,
+      expiredAt: past,
+    });
+    expect(await prisma.member.count({ where: { id: due.memberId } })).toBe(0);
+    expect((await latestEmail(due.invitationId))!).toMatchObject({
+      status: 'CANCELLED',
+      secret: null,
+    });
+    expect(
+      await prisma.auditEvent.findFirst({
+        where: { action: 'invitation.expired', targetId: due.invitationId },
+      }),
+    ).toMatchObject({ actorType: 'SYSTEM', organizationId: org.id });
+
+    const untouched = await prisma.invitation.findUniqueOrThrow({
+      where: { id: notYet.invitationId },
+    });
+    expect(untouched.status).toBe('PENDING');
+    expect(await prisma.member.count({ where: { id: notYet.memberId } })).toBe(1);
+    // Nothing left to do, and an hour from now the other one is due.
+    expect(await expireInvitations()).toBe(0);
+    expect(await expireInvitations(new Date(Date.now() + 61 * MINUTE))).toBeGreaterThanOrEqual(1);
+    expect(
+      (await prisma.invitation.findUniqueOrThrow({ where: { id: notYet.invitationId } })).status,
+    ).toBe('EXPIRED');
+  });
+});
+
+describe('the Invitation type and Organization.invitations', () => {
+  const LIST = /* GraphQL */ `
+    query List(
+      $org: OrganizationRef
+      $status: [InvitationStatus!]
+      $email: String
+      $invitedBy: ID
+      $first: Int
+    ) {
+      organization(by: $org) {
+        __typename
+        ... on Organization {
+          invitations(status: $status, email: $email, invitedBy: $invitedBy, first: $first) {
+            totalCount
+            edges {
+              node {
+                id
+                email
+                status
+                delivery {
+                  status
+                  attempts
+                  lastError
+                  sentAt
+                }
+              }
+            }
+            pageInfo {
+              hasNextPage
+            }
+          }
+        }
+      }
+    }
+  `;
+
+  const emailsIn = (res: Result) =>
+    res.data!.organization.invitations.edges.map(
+      (edge: { node: { email: string } }) => edge.node.email,
+    );
+
+  it('lists newest first with status, email and inviter filters, and a filtered totalCount', async () => {
+    const key = await newApiKey();
+    const org = await newOrganization();
+    const admin = await newMember(org.id, ['admin']);
+    const a = await invited(server, key, org.id, { email: randomEmail('alpha') });
+    const b = await invited(server, key, org.id, { email: randomEmail('beta') });
+    const c = await invite(server, admin.token, { email: randomEmail('gamma') });
+    await expireNow(b.invitationId);
+    await revoke(key, a.invitationGlobalId);
+
+    const all = await server.gql(LIST, { org: orgRef(org.id) }, key);
+    expect(emailsIn(all)).toEqual([c.invitation.email, b.email, a.email]);
+    expect(all.data!.organization.invitations.totalCount).toBe(3);
+
+    const pending = await server.gql(LIST, { org: orgRef(org.id), status: ['PENDING'] }, key);
+    expect(emailsIn(pending)).toEqual([c.invitation.email]);
+    expect(pending.data!.organization.invitations.totalCount).toBe(1);
+    // Past its expiry but not yet swept: listed (and shown) as EXPIRED.
+    const expired = await server.gql(LIST, { org: orgRef(org.id), status: ['EXPIRED'] }, key);
+    expect(
+      expired.data!.organization.invitations.edges.map((edge: Result) => edge.node),
+    ).toMatchObject([{ email: b.email, status: 'EXPIRED' }]);
+    const two = await server.gql(
+      LIST,
+      { org: orgRef(org.id), status: ['EXPIRED', 'REVOKED'] },
+      key,
+    );
+    expect(emailsIn(two)).toEqual([b.email, a.email]);
+
+    const byEmail = await server.gql(LIST, { org: orgRef(org.id), email: 'BETA' }, key);
+    expect(emailsIn(byEmail)).toEqual([b.email]);
+    const byInviter = await server.gql(
+      LIST,
+      { org: orgRef(org.id), invitedBy: globalId('Member', admin.id) },
+      key,
+    );
+    expect(emailsIn(byInviter)).toEqual([c.invitation.email]);
+    const paged = await server.gql(LIST, { org: orgRef(org.id), first: 2 }, key);
+    expect(paged.data!.organization.invitations).toMatchObject({
+      totalCount: 3,
+      pageInfo: { hasNextPage: true },
+    });
+  });
+
+  it('shows the delivery state of the latest email', async () => {
+    const key = await newApiKey();
+    const org = await newOrganization();
+    const target = await invited(server, key, org.id);
+    const mail = await latestEmail(target.invitationId);
+    const sentAt = new Date();
+    await prisma.emailOutbox.update({
+      where: { id: mail!.id },
+      data: { status: 'SENT', attempts: 2, lastError: 'greylisted', sentAt, secret: null },
+    });
+    const res = await server.gql(LIST, { org: orgRef(org.id) }, key);
+    expect(res.data!.organization.invitations.edges[0].node.delivery).toEqual({
+      status: 'SENT',
+      attempts: 2,
+      lastError: 'greylisted',
+      sentAt: sentAt.toISOString(),
+    });
+  });
+
+  it('is readable with invitation:read in the organization only', async () => {
+    const key = await newApiKey();
+    const org = await newOrganization();
+    const other = await newOrganization();
+    const target = await invited(server, key, org.id);
+    const plain = await newMember(org.id, ['member']);
+    const outsider = await newMember(other.id, ['owner']);
+    const ONE = `query($id: ID!) { invitation(id: $id) { __typename ... on Invitation { email organization { slug } } } }`;
+    expect(
+      (await server.gql(ONE, { id: target.invitationGlobalId }, plain.token)).data!.invitation,
+    ).toMatchObject({
+      __typename: 'Invitation',
+      email: target.email,
+      organization: { slug: org.slug },
+    });
+    expect(
+      (await server.gql(ONE, { id: target.invitationGlobalId }, outsider.token)).data!.invitation
+        .__typename,
+    ).toBe('ForbiddenError');
+    expect(
+      (
+        await server.gql(
+          ONE,
+          { id: globalId('Invitation', '00000000-0000-4000-8000-000000000000') },
+          key,
+        )
+      ).data!.invitation.__typename,
+    ).toBe('NotFoundError');
+    const theirs = await server.gql(LIST, { org: orgRef(org.id) }, outsider.token);
+    expect(theirs.data!.organization.__typename).toBe('ForbiddenError');
+    // Through the Relay node field too.
+    const node = await server.gql(
+      `query($id: ID!) { node(id: $id) { ... on Invitation { email } } }`,
+      { id: target.invitationGlobalId },
+      outsider.token,
+    );
+    expect(node.data?.node).toBeNull();
+    expect((node.errors?.[0] as { path?: string[] } | undefined)?.path).toEqual(['node', 'email']);
+  });
+});
