@@ -35,7 +35,11 @@ const schema = z.object({
   EMAIL_WORKER_INTERVAL_MS: z.coerce.number().int().min(10).default(1000),
   /** First retry delay after a failed send; doubles each attempt (with jitter) up to the max. */
   EMAIL_RETRY_BASE_MS: z.coerce.number().int().min(1).default(5_000),
-  EMAIL_RETRY_MAX_MS: z.coerce.number().int().min(1).default(60 * 60_000),
+  EMAIL_RETRY_MAX_MS: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .default(60 * 60_000),
   /** Directory of custom email templates selected by templateId. */
   EMAIL_TEMPLATES_DIR: z.string().optional(),
 });

@@ -55,14 +55,18 @@ describe.each(targets)('migrations on the $name database', (target) => {
   it('migrates an empty database to the current schema', async () => {
     expect(await migrate(db.url)).toEqual(listMigrations().map((m) => m.name));
     // The Prisma client reads every column of every model: any missing table or column fails here.
-    const client = new PrismaClient({ adapter: new PrismaPg({ connectionString: db.url, max: 1 }) });
+    const client = new PrismaClient({
+      adapter: new PrismaPg({ connectionString: db.url, max: 1 }),
+    });
     const missing: string[] = [];
     try {
       for (const model of Object.keys(getDatamodel().datamodel.models)) {
         const delegate = (client as unknown as Record<string, { findFirst(): Promise<unknown> }>)[
           model.charAt(0).toLowerCase() + model.slice(1)
         ]!;
-        await delegate.findFirst().catch((error: Error) => missing.push(`${model}: ${error.message}`));
+        await delegate
+          .findFirst()
+          .catch((error: Error) => missing.push(`${model}: ${error.message}`));
       }
     } finally {
       await client.$disconnect();

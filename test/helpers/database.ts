@@ -7,7 +7,9 @@ import { openDatabase, type Database } from '../../src/db.ts';
 export const realPostgresUrl = process.env.TEST_DATABASE_URL;
 
 /** Creates an empty database on the real server and returns its URL. */
-export async function createScratchDatabase(serverUrl: string): Promise<{ url: string; drop(): Promise<void> }> {
+export async function createScratchDatabase(
+  serverUrl: string,
+): Promise<{ url: string; drop(): Promise<void> }> {
   const name = `roster_test_${crypto.randomBytes(6).toString('hex')}`;
   const admin = new pg.Client({ connectionString: serverUrl });
   await admin.connect();

@@ -12,7 +12,9 @@ export async function newApiKey(name = 'test'): Promise<string> {
   return (await createApiKey(name)).key;
 }
 
-export async function newOrganization(data: { slug?: string; name?: string; externalId?: string } = {}) {
+export async function newOrganization(
+  data: { slug?: string; name?: string; externalId?: string } = {},
+) {
   return prisma.organization.create({
     data: {
       slug: data.slug ?? uniqueSlug(),

@@ -57,7 +57,13 @@ export function useTestServer(options: { real?: boolean } = {}): TestServer {
       yoga,
       database,
       gql: (query: string, variables?: Record<string, unknown>, token?: string) =>
-        postGraphQL((url, init) => Promise.resolve(yoga.fetch(url, init)), 'http://roster.test/graphql', query, variables, token),
+        postGraphQL(
+          (url, init) => Promise.resolve(yoga.fetch(url, init)),
+          'http://roster.test/graphql',
+          query,
+          variables,
+          token,
+        ),
       async listen() {
         const listener = http.createServer(yoga);
         listeners.push(listener);
@@ -67,7 +73,9 @@ export function useTestServer(options: { real?: boolean } = {}): TestServer {
     });
   });
   afterAll(async () => {
-    await Promise.all(listeners.map((listener) => new Promise((resolve) => listener.close(resolve))));
+    await Promise.all(
+      listeners.map((listener) => new Promise((resolve) => listener.close(resolve))),
+    );
     await server.database?.close();
   });
   return server;
