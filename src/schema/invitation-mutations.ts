@@ -82,32 +82,11 @@ const inviteFields = {
     'If the address already has a pending invitation: rotate its token, renew its expiry, apply the fields given and send it again (instead of AlreadyInvitedError).',
 } as const;
 
-const InviteMemberItem = builder.inputType('InviteMemberItem', {
-  description: 'One invitation in inviteMembers; unset fields take the batch defaults.',
-  fields: (t) => ({
-    email: t.string({ required: true, description: 'Compared case-insensitively.' }),
-    name: t.string({ description: inviteFields.name }),
-    roles: t.stringList({ description: inviteFields.roles }),
-    redirectUrl: t.string({ description: inviteFields.redirectUrl }),
-    templateId: t.string({ description: inviteFields.templateId }),
-    locale: t.field({ type: Locale, description: 'Default EN.' }),
-    expirationMinutes: t.int({ description: inviteFields.expirationMinutes }),
-    trustedMetadata: t.field({ type: 'JSONObject', description: inviteFields.trustedMetadata }),
-    untrustedMetadata: t.field({ type: 'JSONObject', description: 'Copied to the member.' }),
-    invitedByMemberId: t.globalID({ description: inviteFields.invitedByMemberId }),
-    restrictedResourceIds: t.stringList({ description: inviteFields.restrictedResourceIds }),
-    notify: t.boolean({ description: inviteFields.notify }),
-    resendIfPending: t.boolean({ description: inviteFields.resendIfPending }),
-  }),
-});
+type Types = typeof builder extends PothosSchemaTypes.SchemaBuilder<infer T> ? T : never;
 
-const InviteMemberInput = builder.inputType('InviteMemberInput', {
-  description: 'Who to invite, with what roles, and how.',
-  fields: (t) => ({
-    organization: t.field({
-      type: OrganizationRefInput,
-      description: "Required with an API key; a member session's own organization otherwise.",
-    }),
+/** The fields of one invitation, shared by inviteMember's input and inviteMembers' items. */
+function invitationFields(t: PothosSchemaTypes.InputFieldBuilder<Types, 'InputObject'>) {
+  return {
     email: t.string({ required: true, description: 'Compared case-insensitively.' }),
     name: t.string({ description: inviteFields.name }),
     roles: t.stringList({ description: inviteFields.roles }),
@@ -121,6 +100,22 @@ const InviteMemberInput = builder.inputType('InviteMemberInput', {
     restrictedResourceIds: t.stringList({ description: inviteFields.restrictedResourceIds }),
     notify: t.boolean({ description: inviteFields.notify }),
     resendIfPending: t.boolean({ description: inviteFields.resendIfPending }),
+  };
+}
+
+const InviteMemberItem = builder.inputType('InviteMemberItem', {
+  description: 'One invitation in inviteMembers; unset fields take the batch defaults.',
+  fields: (t) => invitationFields(t),
+});
+
+const InviteMemberInput = builder.inputType('InviteMemberInput', {
+  description: 'Who to invite, with what roles, and how.',
+  fields: (t) => ({
+    organization: t.field({
+      type: OrganizationRefInput,
+      description: "Required with an API key; a member session's own organization otherwise.",
+    }),
+    ...invitationFields(t),
   }),
 });
 

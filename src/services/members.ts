@@ -18,7 +18,14 @@ import { recordAudit } from './audit.ts';
 import { granterOf, isOwner, type Granter } from './roles.ts';
 import { assertSeatAvailable, lockOrganization } from './seats.ts';
 import { revokeAllSessions, revokeSession } from './sessions.ts';
-import { metadataSchema, nameSchema, normalizeEmail, parse } from './validation.ts';
+import {
+  metadataSchema,
+  nameSchema,
+  normalizeEmail,
+  parse,
+  resourceIdsSchema,
+  roleKeysSchema,
+} from './validation.ts';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -42,21 +49,10 @@ export function memberByEmailWhere(organizationId: string, email: string) {
   };
 }
 
-const roleKeysSchema = z
-  .array(z.string().trim().min(1).max(64))
-  .min(1, 'a member needs at least one role')
-  .max(50)
-  .transform((roles) => [...new Set(roles)]);
-
-const resourceIdsSchema = z
-  .array(z.string().trim().min(1).max(200))
-  .max(1000)
-  .transform((ids) => [...new Set(ids)]);
-
 const updateMemberSchema = z.object({
   /** null clears the name. */
   name: nameSchema.nullish(),
-  roles: roleKeysSchema.nullish(),
+  roles: roleKeysSchema('a member').nullish(),
   trustedMetadata: metadataSchema.nullish(),
   untrustedMetadata: metadataSchema.nullish(),
   /** undefined: unchanged; null: lift the restriction; a list: restrict access to it. */

@@ -54,6 +54,21 @@ export const metadataSchema = z
   .record(z.string(), z.unknown())
   .refine((value) => JSON.stringify(value).length <= 16_384, 'must be at most 16 KiB of JSON');
 
+/** Role keys as given for a member or an invitation: at least one, duplicates dropped. */
+export function roleKeysSchema(holder: 'a member' | 'an invitation') {
+  return z
+    .array(z.string().trim().min(1).max(64))
+    .min(1, `${holder} needs at least one role`)
+    .max(50)
+    .transform((roles) => [...new Set(roles)]);
+}
+
+/** The resource ids a restricted member may see, duplicates dropped. */
+export const resourceIdsSchema = z
+  .array(z.string().trim().min(1).max(200))
+  .max(1000)
+  .transform((ids) => [...new Set(ids)]);
+
 export function normalizeEmail(email: string): string {
   return email.trim().toLowerCase();
 }

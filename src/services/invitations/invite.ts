@@ -24,6 +24,8 @@ import {
   nameSchema,
   normalizeEmail,
   parse,
+  resourceIdsSchema,
+  roleKeysSchema,
 } from '../validation.ts';
 import {
   acceptLink,
@@ -49,17 +51,6 @@ import {
   type ReissueChanges,
 } from './shared.ts';
 
-const roleKeysSchema = z
-  .array(z.string().trim().min(1).max(64))
-  .min(1, 'an invitation needs at least one role')
-  .max(50)
-  .transform((roles) => [...new Set(roles)]);
-
-const resourceIdsSchema = z
-  .array(z.string().trim().min(1).max(200))
-  .max(1000)
-  .transform((ids) => [...new Set(ids)]);
-
 export const localeSchema = z.enum(['en', 'es', 'fr', 'pt_br']);
 
 export const expirationMinutesSchema = z.number().int().min(5).max(10080);
@@ -71,7 +62,7 @@ const templateIdSchema = z
 
 /** Settings an invitation may take from the batch in inviteMembers. */
 const sharedSchema = z.object({
-  roles: roleKeysSchema.nullish(),
+  roles: roleKeysSchema('an invitation').nullish(),
   redirectUrl: httpUrlSchema.nullish(),
   locale: localeSchema.nullish(),
   expirationMinutes: expirationMinutesSchema.nullish(),
