@@ -4,7 +4,7 @@ import path from 'node:path';
 import { PrismaPg } from '@prisma/adapter-pg';
 import { PrismaClient } from './generated/prisma/client.ts';
 import { startEmbeddedDatabase, type EmbeddedDatabase } from './db/embedded.ts';
-import { lockDataDir } from './db/data-dir-lock.ts';
+import { lockDataDir, lockHolder, type DataDirLock } from './db/data-dir-lock.ts';
 import { migrate } from './db/migrate.ts';
 import { logger } from './logger.ts';
 
@@ -22,6 +22,11 @@ export interface DatabaseOptions {
   dataDir?: string;
   poolSize?: number;
   migrate?: boolean;
+  /**
+   * When another process (a running server) holds the embedded database in `dataDir`, connect to
+   * the database it serves instead of failing. For short-lived tools such as the CLI.
+   */
+  attachToRunning?: boolean;
 }
 
 export interface Database {
@@ -37,45 +42,52 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
   if (current) throw new Error('The database is already open');
   let embedded: EmbeddedDatabase | undefined;
   let url = options.url;
-  let unlock: (() => void) | undefined;
-  if (!url) {
-    unlock = options.dataDir ? lockDataDir(options.dataDir) : undefined;
+  let lock: DataDirLock | undefined;
+  const running =
+    !url && options.dataDir && options.attachToRunning ? lockHolder(options.dataDir) : undefined;
+  if (running?.url) {
+    url = running.url;
+    logger.info({ pid: running.pid }, 'using the embedded database of a running Roster server');
+  } else if (!url) {
+    lock = options.dataDir ? lockDataDir(options.dataDir) : undefined;
     try {
       embedded = await startEmbeddedDatabase(
         options.dataDir ? path.join(options.dataDir, 'pglite') : undefined,
       );
     } catch (error) {
-      unlock?.();
+      lock?.release();
       throw error;
     }
     url = embedded.url;
+    lock?.publish(url);
     logger.info({ dataDir: options.dataDir ?? 'memory' }, 'embedded database started');
   }
-  if (options.migrate !== false) {
+  // A running server has migrated the database it serves.
+  if (options.migrate !== false && !running?.url) {
     try {
       const applied = await migrate(url);
       if (applied.length) logger.info({ applied }, 'migrations applied');
     } catch (error) {
       await embedded?.stop();
-      unlock?.();
+      lock?.release();
       throw error;
     }
   }
   const adapter = new PrismaPg({
     connectionString: url,
     // PGlite serves one connection at a time: a pool of one keeps transactions whole.
-    max: embedded ? 1 : (options.poolSize ?? 10),
+    max: embedded || running?.url ? 1 : (options.poolSize ?? 10),
   });
   const client = new PrismaClient({ adapter });
   prisma = client;
   const database: Database = {
     url,
-    embedded: Boolean(embedded),
+    embedded: Boolean(embedded || running?.url),
     prisma: client,
     async close() {
       await client.$disconnect();
       await embedded?.stop();
-      unlock?.();
+      lock?.release();
       current = undefined;
     },
   };

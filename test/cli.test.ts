@@ -80,7 +80,7 @@ describe('roster CLI and server', () => {
     expect(result.stderr).toContain('Usage: roster');
   });
 
-  it('serves the bootstrapped data, refuses a second process on the folder, stops on SIGTERM and keeps data across restarts', async () => {
+  it('serves the bootstrapped data, lets the CLI work alongside, refuses a second server on the folder, stops on SIGTERM and keeps data across restarts', async () => {
     const first = startServer();
     const url = await first.url;
     const found = await query(
@@ -90,9 +90,17 @@ describe('roster CLI and server', () => {
     );
     expect(found.data?.organization).toEqual({ slug: 'first-org' });
 
-    const blocked = roster('api-key', 'list');
-    expect(blocked.code).toBe(1);
-    expect(blocked.stderr).toMatch(/in use by another Roster process/);
+    // The CLI works alongside the running server, through the database it serves.
+    const created = roster('api-key', 'create', '--name', 'while-running', '--json');
+    expect(created.stderr).not.toMatch(/in use/);
+    expect(created.code).toBe(0);
+    const liveKey = (JSON.parse(created.stdout) as { key: string }).key;
+    const viewer = await query(url, liveKey, '{ viewer { kind } }');
+    expect(viewer.data?.viewer).toEqual({ kind: 'API_KEY' });
+
+    // A second server on the same folder is refused.
+    const rival = startServer();
+    await expect(rival.url).rejects.toThrow(/in use by another Roster process/);
 
     first.child.kill('SIGTERM');
     expect(await first.exited).toBe(0);

@@ -71,6 +71,7 @@ export async function run(
     url: config.DATABASE_URL,
     dataDir: config.dataDir,
     poolSize: 2,
+    attachToRunning: true,
   });
   try {
     if (command === 'bootstrap') {

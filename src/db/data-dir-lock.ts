@@ -1,8 +1,20 @@
 // The embedded database may be opened by one process at a time: a second PGlite on the same folder
-// would corrupt it. A lock file holding the owner's pid guards the folder; a stale lock (its process
-// is gone) is taken over.
+// would corrupt it. A lock file guards the folder; it holds the owner's pid and, once the database
+// is up, the loopback URL it serves, so that the `roster` command can work alongside a running
+// server by connecting to it. A stale lock (its process is gone) is taken over.
 import fs from 'node:fs';
 import path from 'node:path';
+
+interface LockContent {
+  pid: number;
+  url?: string;
+}
+
+export interface DataDirLock {
+  /** Records the URL the embedded database serves, for other processes to connect to. */
+  publish(url: string): void;
+  release(): void;
+}
 
 function alive(pid: number): boolean {
   try {
@@ -13,30 +25,51 @@ function alive(pid: number): boolean {
   }
 }
 
-/** Takes the lock on `dir` or throws naming the process holding it; returns the release function. */
-export function lockDataDir(dir: string): () => void {
+function lockFile(dir: string): string {
+  return path.join(dir, 'roster.lock');
+}
+
+function read(file: string): LockContent | undefined {
+  try {
+    const content = JSON.parse(fs.readFileSync(file, 'utf8')) as LockContent;
+    return typeof content.pid === 'number' ? content : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The live process holding `dir`, if any, with the URL of the database it serves. */
+export function lockHolder(dir: string): LockContent | undefined {
+  const holder = read(lockFile(dir));
+  return holder && holder.pid !== process.pid && alive(holder.pid) ? holder : undefined;
+}
+
+/** Takes the lock on `dir` or throws naming the process holding it. */
+export function lockDataDir(dir: string): DataDirLock {
   fs.mkdirSync(dir, { recursive: true });
-  const file = path.join(dir, 'roster.lock');
+  const file = lockFile(dir);
+  const mine = (): boolean => read(file)?.pid === process.pid;
   for (let attempt = 0; attempt < 2; attempt++) {
     try {
-      fs.writeFileSync(file, String(process.pid), { flag: 'wx' });
-      return () => {
-        try {
-          if (fs.readFileSync(file, 'utf8') === String(process.pid)) fs.unlinkSync(file);
-        } catch {
-          // already gone
-        }
+      fs.writeFileSync(file, JSON.stringify({ pid: process.pid }), { flag: 'wx' });
+      return {
+        publish(url) {
+          if (mine()) fs.writeFileSync(file, JSON.stringify({ pid: process.pid, url }));
+        },
+        release() {
+          if (mine()) fs.rmSync(file, { force: true });
+        },
       };
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
-      const holder = Number(fs.readFileSync(file, 'utf8'));
-      if (holder && holder !== process.pid && alive(holder)) {
+      const holder = lockHolder(dir);
+      if (holder) {
         throw new Error(
-          `The embedded database in ${dir} is in use by another Roster process (pid ${holder}). ` +
+          `The embedded database in ${dir} is in use by another Roster process (pid ${holder.pid}). ` +
             'Stop it first, or set DATABASE_URL to use a PostgreSQL server.',
         );
       }
-      fs.unlinkSync(file);
+      fs.rmSync(file, { force: true });
     }
   }
   throw new Error(`Could not lock ${dir}`);
