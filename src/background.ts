@@ -3,7 +3,8 @@
 // processes on one database (rows are claimed with SKIP LOCKED; the sweep is one idempotent UPDATE).
 import type { Config } from './config.ts';
 import { createMailer } from './email/transport.ts';
-import { exponentialBackoff, startEmailWorker, startPeriodicTask } from './email/worker.ts';
+import { exponentialBackoff, startEmailWorker } from './email/worker.ts';
+import { startPeriodicTask } from './periodic-task.ts';
 import { expireInvitations } from './services/invitations.ts';
 
 /** How often expired invitations get their stored status (reads compute it in between). */

@@ -11,9 +11,9 @@ import {
   claimDueEmails,
   createEmailWorker,
   startEmailWorker,
-  startPeriodicTask,
   type EmailWorkerOptions,
 } from '../src/email/worker.ts';
+import { startPeriodicTask } from '../src/periodic-task.ts';
 import { logger } from '../src/logger.ts';
 import { openTestDatabase } from './helpers/database.ts';
 import { newMember, newOrganization } from './helpers/fixtures.ts';

@@ -6,11 +6,10 @@ import crypto from 'node:crypto';
 import os from 'node:os';
 import { prisma as defaultPrisma, type PrismaClient } from '../db.ts';
 import { logger } from '../logger.ts';
-import { startPeriodicTask } from './periodic.ts';
+import { startPeriodicTask } from '../periodic-task.ts';
 import { renderEmail } from './render.ts';
 import { isPermanentFailure, type MailTransport } from './transport.ts';
 
-export { startPeriodicTask, type PeriodicTask } from './periodic.ts';
 
 export interface EmailWorkerOptions {
   transport: MailTransport;

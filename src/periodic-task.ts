@@ -1,7 +1,7 @@
 // A task the server repeats in its own process (the outbox worker, the invitation expiry sweep):
 // one run at a time, the next `intervalMs` after the previous one ends (at once if it reports more
 // work), errors logged and survived. stop() waits for the run in progress.
-import { logger } from '../logger.ts';
+import { logger } from './logger.ts';
 
 export interface PeriodicTask {
   /** Runs the task now (after any run in progress) and returns its result. */
