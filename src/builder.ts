@@ -58,12 +58,16 @@ export const builder = new SchemaBuilder<{
     defaultTypes: [ForbiddenError, NotFoundError, ValidationError],
     directResult: true,
     defaultUnionOptions: {
+      description:
+        "The operation's outcome: its payload, or one of the typed errors it can meet (all implement Error).",
       name: ({ fieldName }) => `${fieldName.charAt(0).toUpperCase()}${fieldName.slice(1)}Result`,
     },
   },
   relay: {
     clientMutationId: 'omit',
     nodeQueryOptions: { description: 'Any object with a global id (Relay).' },
+    nodeTypeOptions: { description: 'An object with a global id, fetchable with `node(id:)`.' },
+    pageInfoTypeOptions: { description: 'Where a page of a connection sits (Relay cursors).' },
     nodesQueryOptions: { description: 'Objects by global ids (Relay).' },
     cursorType: 'String',
   },

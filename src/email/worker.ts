@@ -10,7 +10,6 @@ import { startPeriodicTask } from '../periodic-task.ts';
 import { renderEmail } from './render.ts';
 import { isPermanentFailure, type MailTransport } from './transport.ts';
 
-
 export interface EmailWorkerOptions {
   transport: MailTransport;
   /** Pause between polls when there is nothing (more) to do; default 1000 ms. */

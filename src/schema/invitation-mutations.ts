@@ -60,7 +60,10 @@ const INVITE_ERRORS = [
 const INVITE_RESULT = {
   types: INVITE_ERRORS,
   result: { name: 'InviteMemberSuccess' },
-  union: { name: 'InviteMemberResult' },
+  union: {
+    name: 'InviteMemberResult',
+    description: "One invitation's outcome: its payload, or one of the typed errors it can meet.",
+  },
 };
 
 const inviteFields = {

@@ -118,6 +118,7 @@ const OrganizationSettingsInput = builder.inputType('OrganizationSettingsInput',
 });
 
 const CreateOrganizationInput = builder.inputType('CreateOrganizationInput', {
+  description: 'A new organization and its settings.',
   fields: (t) => ({
     name: t.string({ required: true }),
     slug: t.string({ required: true, description: 'Lowercase letters, digits and inner hyphens.' }),
@@ -127,6 +128,7 @@ const CreateOrganizationInput = builder.inputType('CreateOrganizationInput', {
 });
 
 const UpdateOrganizationInput = builder.inputType('UpdateOrganizationInput', {
+  description: 'Changes to an organization; omitted fields stay as they are.',
   fields: (t) => ({
     organization: t.field({ type: OrganizationRefInput }),
     name: t.string(),
@@ -137,10 +139,12 @@ const UpdateOrganizationInput = builder.inputType('UpdateOrganizationInput', {
 });
 
 const OrganizationPayload = builder.simpleObject('OrganizationPayload', {
+  description: 'The organization as it is after the change.',
   fields: (t) => ({ organization: t.field({ type: Organization }) }),
 });
 
 const DeleteOrganizationPayload = builder.simpleObject('DeleteOrganizationPayload', {
+  description: 'What was deleted.',
   fields: (t) => ({ deletedOrganizationId: t.id({ description: 'The global id it had.' }) }),
 });
 
