@@ -42,10 +42,18 @@ export function isPermanentFailure(error: unknown): boolean {
   return typeof responseCode === 'number' && responseCode >= 500 && responseCode < 600;
 }
 
-function headers(email: OutgoingEmail): Record<string, string> {
+/** The nodemailer message for an email, the same for SMTP and for the sink. */
+function message(from: string, email: OutgoingEmail) {
   return {
-    'Auto-Submitted': 'auto-generated',
-    ...(email.id ? { 'X-Roster-Email-Id': email.id } : {}),
+    from,
+    to: email.to,
+    subject: email.subject,
+    html: email.html,
+    text: email.text,
+    headers: {
+      'Auto-Submitted': 'auto-generated',
+      ...(email.id ? { 'X-Roster-Email-Id': email.id } : {}),
+    },
   };
 }
 
@@ -69,14 +77,7 @@ export function createSmtpTransport(options: SmtpTransportOptions): MailTranspor
   return {
     kind: 'smtp',
     async send(email) {
-      const info = await transporter.sendMail({
-        from: options.from,
-        to: email.to,
-        subject: email.subject,
-        html: email.html,
-        text: email.text,
-        headers: headers(email),
-      });
+      const info = await transporter.sendMail(message(options.from, email));
       return { messageId: info.messageId };
     },
     async close() {
@@ -99,14 +100,7 @@ export function createSinkTransport(options: SinkTransportOptions): MailTranspor
   return {
     kind: 'sink',
     async send(email) {
-      const info = await composer.sendMail({
-        from: options.from,
-        to: email.to,
-        subject: email.subject,
-        html: email.html,
-        text: email.text,
-        headers: headers(email),
-      });
+      const info = await composer.sendMail(message(options.from, email));
       const stamp = new Date().toISOString().replace(/[:.]/g, '-');
       const base = path.join(
         options.dir,
