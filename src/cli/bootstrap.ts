@@ -1,4 +1,5 @@
 // First run: an organization, its owner, an API key and an owner session, and what to do next.
+import { encodeGlobalID } from '@pothos/plugin-relay';
 import { prisma } from '../db.ts';
 import { ConflictError } from '../errors.ts';
 import { createApiKey } from '../services/api-keys.ts';
@@ -62,11 +63,11 @@ export async function bootstrap(options: {
   });
   return {
     organization: {
-      id: Buffer.from(`Organization:${organization.id}`).toString('base64'),
+      id: encodeGlobalID('Organization', organization.id),
       slug,
       name,
     },
-    owner: { id: Buffer.from(`Member:${owner.id}`).toString('base64'), email },
+    owner: { id: encodeGlobalID('Member', owner.id), email },
     apiKey: { id: apiKey.id, key: apiKey.key },
     session: { token: session.token, expiresAt: session.expiresAt.toISOString() },
     instructions: (graphqlUrl) => `Roster is ready.

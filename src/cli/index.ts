@@ -6,6 +6,7 @@ import { openDatabase } from '../db.ts';
 import { migrate } from '../db/migrate.ts';
 import { bootstrap } from './bootstrap.ts';
 import { createApiKey, listApiKeys, revokeApiKey } from '../services/api-keys.ts';
+import { setSessionTtlMinutes } from '../services/sessions.ts';
 
 const USAGE = `Usage: roster <command> [options]
 
@@ -50,6 +51,7 @@ export async function run(
     return;
   }
   const config = loadConfig();
+  setSessionTtlMinutes(config.SESSION_TTL_MINUTES);
 
   if (command === 'migrate') {
     if (config.DATABASE_URL) {

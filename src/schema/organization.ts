@@ -1,4 +1,5 @@
 // Organization: the type, its settings, and its root fields.
+import { encodeGlobalID } from '@pothos/plugin-relay';
 import { builder } from '../builder.ts';
 import {
   createOrganization,
@@ -226,7 +227,7 @@ builder.mutationField('deleteOrganization', (t) =>
         'organization',
       );
       await deleteOrganization(id);
-      return { deletedOrganizationId: Buffer.from(`Organization:${id}`).toString('base64') };
+      return { deletedOrganizationId: encodeGlobalID('Organization', id) };
     },
   }),
 );

@@ -2,7 +2,8 @@
 import { prisma, type Transaction } from '../db.ts';
 import { generateToken } from '../auth/tokens.ts';
 
-let sessionTtlMinutes = Number(process.env.SESSION_TTL_MINUTES) || 60 * 24 * 30;
+// 30 days unless the server sets SESSION_TTL_MINUTES (src/server.ts).
+let sessionTtlMinutes = 60 * 24 * 30;
 
 export function setSessionTtlMinutes(minutes: number): void {
   sessionTtlMinutes = minutes;
