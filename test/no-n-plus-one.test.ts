@@ -1,0 +1,126 @@
+// PRODUCT.md's bar: listing an organization with 50 members and 50 invitations runs a small, fixed
+// number of SQL statements, whatever the page size. Statements are counted at the pg driver.
+import pg from 'pg';
+import { describe, expect, it } from 'vitest';
+import { prisma } from '../src/db.ts';
+import { globalId, newApiKey, newMember, newOrganization } from './helpers/fixtures.ts';
+import { useTestServer } from './helpers/server.ts';
+
+const server = useTestServer();
+
+const LISTING = /* GraphQL */ `
+  query Listing($id: ID!, $first: Int!) {
+    organization(by: { id: $id }) {
+      ... on Organization {
+        name
+        settings {
+          seatLimit
+        }
+        roles {
+          key
+          permissions
+        }
+        members(first: $first) {
+          totalCount
+          edges {
+            node {
+              email
+              status
+              roles
+              invitedBy {
+                email
+              }
+              organization {
+                slug
+              }
+            }
+          }
+        }
+        invitations(first: $first) {
+          totalCount
+          edges {
+            node {
+              email
+              status
+              roles
+              invitedBy {
+                email
+              }
+              member {
+                status
+              }
+              delivery {
+                status
+                attempts
+              }
+            }
+          }
+        }
+      }
+    }
+  }
+`;
+
+async function statementsDuring(fn: () => Promise<void>): Promise<number> {
+  const original = pg.Client.prototype.query;
+  let statements = 0;
+  pg.Client.prototype.query = function (this: pg.Client, ...args: unknown[]) {
+    statements += 1;
+    return (original as (...a: unknown[]) => unknown).apply(this, args);
+  } as typeof original;
+  try {
+    await fn();
+  } finally {
+    pg.Client.prototype.query = original;
+  }
+  return statements;
+}
+
+describe('listing an organization with 50 members and 50 invitations', () => {
+  it('runs the same small number of SQL statements for a page of 5 and a page of 50', async () => {
+    const key = await newApiKey();
+    const org = await newOrganization();
+    const owner = await newMember(org.id, ['owner']);
+    for (let i = 0; i < 49; i++) {
+      await prisma.member.create({
+        data: {
+          organizationId: org.id,
+          email: `m${i}@example.com`,
+          emailNormalized: `m${i}@example.com`,
+          status: 'ACTIVE',
+          roles: ['member'],
+          invitedByMemberId: owner.id,
+        },
+      });
+    }
+    for (let i = 0; i < 50; i++) {
+      const res = await server.gql(
+        `mutation($input: InviteMemberInput!) { inviteMember(input: $input) { __typename } }`,
+        {
+          input: {
+            organization: { id: globalId('Organization', org.id) },
+            email: `i${i}@example.com`,
+            invitedByMemberId: globalId('Member', owner.id),
+          },
+        },
+        key,
+      );
+      expect(res.data!.inviteMember.__typename).toBe('InviteMemberPayload');
+    }
+    const counts: Record<number, number> = {};
+    for (const first of [5, 50]) {
+      counts[first] = await statementsDuring(async () => {
+        const res = await server.gql(LISTING, { id: globalId('Organization', org.id), first }, key);
+        expect(res.errors).toBeUndefined();
+        const organization = res.data!.organization;
+        expect(organization.members.edges).toHaveLength(first);
+        expect(organization.invitations.edges).toHaveLength(first);
+        expect(organization.members.totalCount).toBe(50 + 50); // active plus INVITED members
+        expect(organization.invitations.totalCount).toBe(50);
+        expect(organization.invitations.edges[0].node.invitedBy.email).toBe(owner.email);
+      });
+    }
+    expect(counts[50]).toBe(counts[5]);
+    expect(counts[50]).toBeLessThanOrEqual(15);
+  });
+});
