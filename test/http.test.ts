@@ -1,6 +1,7 @@
 // The HTTP surface, over a real socket: GraphQL over HTTP, health checks, request ids, GraphiQL.
 import { auditServer } from 'graphql-http';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { createApiKey, revokeApiKey } from '../src/services/api-keys.ts';
 import { globalId, newApiKey, newMember, newOrganization } from './helpers/fixtures.ts';
 import { postGraphQL, useTestServer } from './helpers/server.ts';
 
@@ -54,6 +55,30 @@ describe('GraphQL over HTTP', () => {
       `rk_${'a'.repeat(43)}`,
     );
     expect(revokedLooking.status).toBe(401);
+  });
+
+  it('refuses an API key once it is revoked (by id or by its displayed prefix)', async () => {
+    for (const by of ['id', 'prefix'] as const) {
+      const created = await createApiKey(`to-revoke-${by}`);
+      const before = await postGraphQL(
+        fetch,
+        `${base}/graphql`,
+        '{ viewer { kind } }',
+        undefined,
+        created.key,
+      );
+      expect(before.status).toBe(200);
+      expect(await revokeApiKey(by === 'id' ? created.id : created.key.slice(0, 10))).toBe(true);
+      const after = await postGraphQL(
+        fetch,
+        `${base}/graphql`,
+        '{ viewer { kind } }',
+        undefined,
+        created.key,
+      );
+      expect(after.status).toBe(401);
+      expect(after.errors?.[0]?.message).toMatch(/revoked/);
+    }
   });
 
   it('accepts a valid API key', async () => {
