@@ -1,6 +1,7 @@
 // The HTTP surface, over a real socket: GraphQL over HTTP, health checks, request ids, GraphiQL.
 import { auditServer } from 'graphql-http';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { prisma } from '../src/db.ts';
 import { createApiKey, revokeApiKey } from '../src/services/api-keys.ts';
 import { globalId, newApiKey, newMember, newOrganization } from './helpers/fixtures.ts';
 import { postGraphQL, useTestServer } from './helpers/server.ts';
@@ -78,6 +79,42 @@ describe('GraphQL over HTTP', () => {
       );
       expect(after.status).toBe(401);
       expect(after.errors?.[0]?.message).toMatch(/revoked/);
+    }
+  });
+
+  it('refuses a member session once it expires, is revoked, or its member is no longer active', async () => {
+    const org = await newOrganization();
+    const viewer = (token: string) =>
+      postGraphQL(fetch, `${base}/graphql`, '{ viewer { kind } }', undefined, token);
+    const cases: [string, (m: { id: string; sessionId: string }) => Promise<unknown>][] = [
+      [
+        'expired',
+        (m) =>
+          prisma.memberSession.update({
+            where: { id: m.sessionId },
+            data: { expiresAt: new Date(Date.now() - 1000) },
+          }),
+      ],
+      [
+        'revoked',
+        (m) =>
+          prisma.memberSession.update({
+            where: { id: m.sessionId },
+            data: { revokedAt: new Date() },
+          }),
+      ],
+      [
+        'deactivated',
+        (m) => prisma.member.update({ where: { id: m.id }, data: { status: 'DEACTIVATED' } }),
+      ],
+    ];
+    for (const [, spoil] of cases) {
+      const member = await newMember(org.id, ['member']);
+      expect((await viewer(member.token)).status).toBe(200);
+      await spoil(member);
+      const after = await viewer(member.token);
+      expect(after.status).toBe(401);
+      expect(after.errors?.[0]?.message).toMatch(/Invalid, expired or revoked session/);
     }
   });
 
