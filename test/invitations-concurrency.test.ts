@@ -181,6 +181,55 @@ describe.skipIf(!process.env.TEST_DATABASE_URL)('invitation races on PostgreSQL'
     expect(await prisma.memberSession.count({ where: { memberId: member.id } })).toBe(2);
   });
 
+  it('simultaneous sign-in link requests for one member leave exactly one live link', async () => {
+    const org = await newOrganization();
+    const member = await newMember(org.id, ['member']);
+    const sends = 8; // within the hourly allowance per address
+    const results = await all(
+      Array.from(
+        { length: sends },
+        () => () =>
+          server.gql(
+            `mutation($input: SendSignInLinkInput!) { sendSignInLink(input: $input) { __typename } }`,
+            { input: { organization: { slug: org.slug }, email: member.email } },
+          ),
+      ),
+    );
+    expect(count(typenames(results), 'SendSignInLinkPayload')).toBe(sends);
+    expect(
+      await prisma.signInLink.count({ where: { memberId: member.id, tokenHash: { not: null } } }),
+    ).toBe(1);
+    expect(
+      await prisma.emailOutbox.count({ where: { toAddress: member.email, status: 'QUEUED' } }),
+    ).toBe(1);
+  });
+
+  it('sign-in link requests racing redeems of the same member all complete', async () => {
+    const SEND = `mutation($input: SendSignInLinkInput!) { sendSignInLink(input: $input) { __typename } }`;
+    const REDEEM = `mutation($token: String!) { redeemSignInLink(token: $token) { __typename } }`;
+    for (let round = 0; round < 8; round += 1) {
+      const org = await newOrganization();
+      const member = await newMember(org.id, ['member']);
+      const input = { organization: { slug: org.slug }, email: member.email };
+      await server.gql(SEND, { input });
+      const mail = await prisma.emailOutbox.findFirstOrThrow({
+        where: { toAddress: member.email, status: 'QUEUED' },
+      });
+      const token = tokenOf(mail.secret!);
+      // all() fails on any GraphQL error, such as a deadlock masked as "Unexpected error."
+      const names = typenames(
+        await all([
+          () => server.gql(REDEEM, { token }),
+          () => server.gql(SEND, { input }),
+          () => server.gql(REDEEM, { token }),
+          () => server.gql(SEND, { input }),
+        ]),
+      );
+      expect(count(names, 'SendSignInLinkPayload')).toBe(2);
+      expect(count(names, 'RedeemSignInLinkPayload')).toBeLessThanOrEqual(1);
+    }
+  });
+
   it('the expiry sweep racing accepts leaves each invitation either ACCEPTED or EXPIRED', async () => {
     const key = await newApiKey();
     const org = await newOrganization();

@@ -184,6 +184,29 @@ describe('resendInvitation', () => {
     expect(await prisma.emailOutbox.count({ where: { invitationId: first.invitationId } })).toBe(0);
   });
 
+  it('returns the new link of a notify: false invitation only to a caller who may grant its roles', async () => {
+    const key = await newApiKey();
+    const org = await newOrganization();
+    const owner = await newMember(org.id, ['owner']);
+    const admin = await newMember(org.id, ['admin']);
+    const target = await invited(server, key, org.id, { roles: ['owner'], notify: false });
+    // An admin may resend invitations but not grant owner: the link (an owner's seat) is refused.
+    expect(await resend(admin.token, target.invitationGlobalId)).toMatchObject({
+      __typename: 'RoleNotGrantableError',
+      code: 'ROLE_NOT_GRANTABLE',
+    });
+    const row = await prisma.invitation.findUniqueOrThrow({ where: { id: target.invitationId } });
+    expect(row.sendCount).toBe(1);
+    // Expired, it cannot be revived that way either.
+    await expireNow(target.invitationId);
+    expect((await resend(admin.token, target.invitationGlobalId)).__typename).toBe(
+      'RoleNotGrantableError',
+    );
+    const byOwner = await resend(owner.token, target.invitationGlobalId);
+    expect(byOwner.__typename).toBe('ResendInvitationPayload');
+    expect((await accept(tokenOf(byOwner.acceptUrl))).member).toMatchObject({ roles: ['owner'] });
+  });
+
   it('revives an expired invitation (before and after the sweep) to PENDING with its member back', async () => {
     const key = await newApiKey();
     const org = await newOrganization();
@@ -329,6 +352,39 @@ describe('revokeInvitation', () => {
     expect(
       (await invite(server, key, { organization: orgRef(org.id), email: target.email })).__typename,
     ).toBe('InviteMemberPayload');
+  });
+
+  it('gives a re-invited former member back its DEACTIVATED row when the re-invite is revoked, declined or expires', async () => {
+    const key = await newApiKey();
+    const org = await newOrganization();
+    const reinvite = async () => {
+      const former = await newMember(org.id, ['member']);
+      await prisma.member.update({
+        where: { id: former.id },
+        data: { status: 'DEACTIVATED', deactivatedAt: new Date() },
+      });
+      const again = await invited(server, key, org.id, { email: former.email });
+      expect(again.memberId).toBe(former.id);
+      return again;
+    };
+    const revoked = await reinvite();
+    await revoke(key, revoked.invitationGlobalId);
+    const declined = await reinvite();
+    await server.gql(DECLINE, { token: declined.token });
+    const expired = await reinvite();
+    await expireNow(expired.invitationId);
+    await expireInvitations();
+    for (const { memberId } of [revoked, declined, expired]) {
+      const member = await prisma.member.findUnique({ where: { id: memberId } });
+      expect(member?.status).toBe('DEACTIVATED');
+    }
+    // Still reactivatable, as any deactivated member.
+    const res = await server.gql(
+      `mutation($id: ID!) { reactivateMember(member: $id) { __typename } }`,
+      { id: globalId('Member', revoked.memberId) },
+      key,
+    );
+    expect(res.data!.reactivateMember.__typename).toBe('ReactivateMemberPayload');
   });
 
   it('revokes an expired invitation too', async () => {

@@ -271,6 +271,12 @@ describe('inviteMember', () => {
     expect(fresh.member.id).toBe(globalId('Member', stale.memberId));
     const old = await prisma.invitation.findUniqueOrThrow({ where: { id: stale.invitationId } });
     expect(old).toMatchObject({ status: 'EXPIRED', tokenHash: null });
+    // In the audit trail as the sweep would have written it.
+    expect(
+      await prisma.auditEvent.findFirst({
+        where: { action: 'invitation.expired', targetId: stale.invitationId },
+      }),
+    ).toMatchObject({ actorType: 'SYSTEM', organizationId: org.id });
   });
 
   it('records invitedByMemberId from an API key, and requires an ACTIVE member of the organization', async () => {

@@ -249,7 +249,7 @@ builder.mutationField('resendInvitation', (t) =>
   t.field({
     type: ResendInvitationPayload,
     description:
-      'Sends an invitation again with a new token (the old link stops working, its unsent mail is cancelled) and a renewed expiry (permission invitation:resend). A PENDING one is simply re-sent. An EXPIRED one is revived to PENDING if it could be sent today: invites allowed for its address, no other pending invitation or active member with that address, a free seat and pending slot, its roles still existing; otherwise the matching error. ACCEPTED, DECLINED and REVOKED ones give InvitationNotPendingError.',
+      'Sends an invitation again with a new token (the old link stops working, its unsent mail is cancelled) and a renewed expiry (permission invitation:resend). A PENDING one is simply re-sent. An EXPIRED one is revived to PENDING if it could be sent today: invites allowed for its address, no other pending invitation or active member with that address, a free seat and pending slot, its roles still existing; otherwise the matching error. ACCEPTED, DECLINED and REVOKED ones give InvitationNotPendingError. For an invitation made with notify: false the new link is returned instead of mailed, so the caller must be allowed to grant its roles (RoleNotGrantableError otherwise).',
     errors: {
       types: [
         InvitationNotPendingError,
@@ -260,6 +260,7 @@ builder.mutationField('resendInvitation', (t) =>
         SeatLimitReachedError,
         PendingInvitationLimitError,
         UnknownRoleError,
+        RoleNotGrantableError,
         RateLimitedError,
       ],
     },

@@ -17,6 +17,7 @@ import {
 } from './invitations.ts';
 import { findOrganizationId, type OrganizationLocator } from './organization-locator.ts';
 import { consumeRateLimit, type RateLimit } from './rate-limits.ts';
+import { lockOrganization } from './seats.ts';
 import { issueSession, type IssuedSession } from './sessions.ts';
 import { emailSchema, httpUrlSchema, normalizeEmail, parse } from './validation.ts';
 
@@ -92,6 +93,9 @@ export async function sendSignInLink(
   if (!member || member.status !== 'ACTIVE') return;
 
   await prisma.$transaction(async (tx) => {
+    // Serializes simultaneous requests (the organization lock every membership change takes
+    // first): otherwise each would kill only the links committed before it, and several stay live.
+    await lockOrganization(tx, organizationId);
     const now = new Date();
     const earlier = await tx.signInLink.findMany({
       where: { memberId: member.id, tokenHash: { not: null } },
@@ -132,9 +136,11 @@ export async function redeemSignInLink(ctx: Context, token: string): Promise<Red
   return prisma.$transaction(async (tx) => {
     const found = await tx.signInLink.findUnique({
       where: { tokenHash },
-      select: { id: true, memberId: true },
+      select: { id: true, memberId: true, organizationId: true },
     });
     if (!found) throw new InvalidTokenError();
+    // The organization lock first, as in sendSignInLink, so that the two cannot deadlock.
+    await lockOrganization(tx, found.organizationId);
     const now = new Date();
     // Conditional: of concurrent redeems of one link exactly one succeeds.
     const claimed = await tx.signInLink.updateMany({

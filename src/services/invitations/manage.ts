@@ -18,6 +18,7 @@ import {
   assertInvitesAllowed,
   assertPendingLimit,
   assertRolesExist,
+  assertRolesGrantable,
   consumeInviteRateLimits,
   DEFAULT_EXPIRATION_MINUTES,
   invitedMemberRow,
@@ -28,6 +29,7 @@ import {
   minutesAfter,
   recordExpiry,
   reissueInvitation,
+  releaseInvitedMembers,
   type InvitationRow,
   type OrganizationRow,
   type ReissueChanges,
@@ -80,6 +82,12 @@ export async function resendInvitation(
       if (!invitation) throw new NotFoundError('Invitation');
       if (invitation.status !== 'PENDING' && invitation.status !== 'EXPIRED') {
         throw new InvitationNotPendingError(invitation.status);
+      }
+      // With notify: false the new link comes back to the caller, who could accept it and so hold
+      // the invitation's roles: only a caller who may grant those roles gets it (invitation:resend
+      // alone must not turn an admin into an owner).
+      if (!invitation.notify) {
+        await assertRolesGrantable(tx, ctx.caller, organizationId, invitation.roles);
       }
       const now = new Date();
       const organization = await loadOrganization(tx, organizationId);
@@ -160,7 +168,8 @@ async function revival(
 
 /**
  * PENDING (or expired) → REVOKED: the token dies, queued mail is cancelled, and the INVITED member
- * row is deleted. An accepted, declined or already revoked invitation cannot be revoked.
+ * row is released (deleted, or DEACTIVATED again for a re-invited former member). An accepted,
+ * declined or already revoked invitation cannot be revoked.
  */
 export async function revokeInvitation(ctx: Context, invitationId: string) {
   const { organizationId } = await findForUpdate(invitationId);
@@ -178,8 +187,8 @@ export async function revokeInvitation(ctx: Context, invitationId: string) {
     });
     await cancelQueuedEmails(tx, { invitationId: invitation.id });
     const removed = invitation.memberId
-      ? await tx.member.deleteMany({ where: { id: invitation.memberId, status: 'INVITED' } })
-      : { count: 0 };
+      ? await releaseInvitedMembers(tx, [invitation.memberId])
+      : 0;
     await recordAudit(
       tx,
       ctx.caller,
@@ -191,7 +200,7 @@ export async function revokeInvitation(ctx: Context, invitationId: string) {
         data: {
           email: invitation.email,
           previousStatus: invitation.status,
-          removedMemberId: removed.count ? invitation.memberId : null,
+          removedMemberId: removed ? invitation.memberId : null,
         },
       },
       ctx.requestId,
@@ -202,7 +211,7 @@ export async function revokeInvitation(ctx: Context, invitationId: string) {
 
 /**
  * The expiry sweep: PENDING invitations past expiresAt become EXPIRED (expiredAt = expiresAt,
- * token dead), their queued mail is cancelled and their INVITED member rows deleted, all in one
+ * token dead), their queued mail is cancelled and their INVITED member rows released, all in one
  * transaction. Returns how many expired. Safe to run from several replicas at once.
  */
 export async function expireInvitations(now: Date = new Date()): Promise<number> {
@@ -241,9 +250,7 @@ export async function expireInvitations(now: Date = new Date()): Promise<number>
     const memberIds = expired.flatMap((invitation) =>
       invitation.memberId ? [invitation.memberId] : [],
     );
-    if (memberIds.length) {
-      await tx.member.deleteMany({ where: { id: { in: memberIds }, status: 'INVITED' } });
-    }
+    await releaseInvitedMembers(tx, memberIds);
     if (expired.length) {
       await tx.auditEvent.createMany({
         data: expired.map((invitation) => ({

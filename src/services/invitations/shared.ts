@@ -153,11 +153,23 @@ export async function assertPendingLimit(
  * (expireInvitations) reached it. Its member row is left to the caller, which reuses it.
  */
 export async function recordExpiry(tx: Transaction, invitation: InvitationRow): Promise<void> {
-  await tx.invitation.updateMany({
+  const expired = await tx.invitation.updateMany({
     where: { id: invitation.id, status: 'PENDING' },
     data: { status: 'EXPIRED', expiredAt: invitation.expiresAt, tokenHash: null, memberId: null },
   });
+  if (expired.count === 0) return;
   await cancelQueuedEmails(tx, { invitationId: invitation.id });
+  // The same audit event the sweep writes, so every expiry is in the trail whoever stored it.
+  await tx.auditEvent.create({
+    data: {
+      organizationId: invitation.organizationId,
+      action: 'invitation.expired',
+      actorType: 'SYSTEM',
+      targetType: 'Invitation',
+      targetId: invitation.id,
+      data: { email: invitation.email },
+    },
+  });
 }
 
 /** Queues the invitation email in the caller's transaction. */
@@ -220,7 +232,8 @@ export type MembershipTerms = ReturnType<typeof membershipTerms>;
 
 /**
  * The INVITED member row for an invitation: a DEACTIVATED (re-invited) or left-over INVITED row
- * with that email is reused, else a new row is created. The caller has ruled out ACTIVE.
+ * with that email is reused, else a new row is created. The caller has ruled out ACTIVE. A reused
+ * row keeps activatedAt and deactivatedAt: they mark a former member (see releaseInvitedMembers).
  */
 export async function invitedMemberRow(
   tx: Transaction,
@@ -231,14 +244,34 @@ export async function invitedMemberRow(
 ): Promise<MemberRow> {
   const data = { ...terms, email, status: 'INVITED' as const };
   if (existing) {
-    return tx.member.update({
-      where: { id: existing.id },
-      data: { ...data, activatedAt: null, deactivatedAt: null },
-    });
+    return tx.member.update({ where: { id: existing.id }, data });
   }
   return tx.member.create({
     data: { ...data, organizationId, emailNormalized: normalizeEmail(email) },
   });
+}
+
+/**
+ * The INVITED member rows of invitations that ended unaccepted (revoked, declined, expired): a row
+ * that was never a member is deleted; a former member's (re-invited after deactivation) goes back
+ * to DEACTIVATED, so that it stays reactivatable and keeps its history. Returns how many changed.
+ */
+export async function releaseInvitedMembers(
+  tx: Transaction,
+  memberIds: readonly string[],
+): Promise<number> {
+  if (memberIds.length === 0) return 0;
+  const ids = [...memberIds];
+  const restored = await tx.member.updateMany({
+    where: {
+      id: { in: ids },
+      status: 'INVITED',
+      OR: [{ activatedAt: { not: null } }, { deactivatedAt: { not: null } }],
+    },
+    data: { status: 'DEACTIVATED' },
+  });
+  const deleted = await tx.member.deleteMany({ where: { id: { in: ids }, status: 'INVITED' } });
+  return restored.count + deleted.count;
 }
 
 /** Changes a re-issue may make besides the token and expiry (resendIfPending, revival). */

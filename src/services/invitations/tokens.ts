@@ -12,6 +12,7 @@ import { issueSession, type IssuedSession } from '../sessions.ts';
 import { nameSchema, parse } from '../validation.ts';
 import {
   membershipTerms,
+  releaseInvitedMembers,
   type InvitationRow,
   type MemberRow,
   type OrganizationRow,
@@ -151,14 +152,12 @@ export async function acceptInvitation(
   });
 }
 
-/** Declines: the invitation is DECLINED, its token dead, its INVITED member row deleted. */
+/** Declines: the invitation is DECLINED, its token dead, its INVITED member row released. */
 export async function declineInvitation(ctx: Context, token: string): Promise<InvitationPreview> {
   if (!looksLike('invitation', token)) throw new InvalidTokenError();
   return prisma.$transaction(async (tx) => {
     const invitation = await claim(tx, token, { status: 'DECLINED', declinedAt: new Date() });
-    if (invitation.memberId) {
-      await tx.member.deleteMany({ where: { id: invitation.memberId, status: 'INVITED' } });
-    }
+    if (invitation.memberId) await releaseInvitedMembers(tx, [invitation.memberId]);
     const organization = await tx.organization.findUniqueOrThrow({
       where: { id: invitation.organizationId },
       select: { name: true },
