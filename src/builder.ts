@@ -7,7 +7,7 @@
 import SchemaBuilder from '@pothos/core';
 import ErrorsPlugin from '@pothos/plugin-errors';
 import PrismaPlugin from '@pothos/plugin-prisma';
-import RelayPlugin from '@pothos/plugin-relay';
+import RelayPlugin, { resolveNodes } from '@pothos/plugin-relay';
 import ScopeAuthPlugin from '@pothos/plugin-scope-auth';
 import SimpleObjectsPlugin from '@pothos/plugin-simple-objects';
 import {
@@ -19,7 +19,7 @@ import {
 import { createAccess } from './auth/access.ts';
 import type { Permission } from './auth/permissions.ts';
 import type { Context } from './context.ts';
-import { prisma, type Prisma } from './db.ts';
+import { prisma, Prisma } from './db.ts';
 import { ForbiddenError, NotFoundError, ValidationError } from './errors.ts';
 import PrismaTypes, { getDatamodel } from './generated/pothos-types.ts';
 import type { OrganizationLocator } from './services/organization-locator.ts';
@@ -28,6 +28,52 @@ import type { OrganizationLocator } from './services/organization-locator.ts';
 export type PermissionScope =
   | { organizationId: string; permission: Permission }
   | { organization: OrganizationLocator | null | undefined; permission: Permission };
+
+const AUTHENTICATION_REQUIRED =
+  'Authentication required: send "Authorization: Bearer <API key or session token>"';
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const MODELS = getDatamodel().datamodel.models;
+
+/** Whether loading a node failed only because no row has its id. */
+function isMissingRow(error: unknown): boolean {
+  if (error instanceof Prisma.PrismaClientKnownRequestError) return error.code === 'P2025';
+  // PostgreSQL refuses a malformed uuid as invalid text (22P02) before looking for a row.
+  return (
+    error instanceof Error &&
+    error.name === 'DriverAdapterError' &&
+    (error.cause as { code?: unknown } | undefined)?.code === '22P02'
+  );
+}
+
+/**
+ * node/nodes for an id no row has: null to an API key (as Relay expects), and to anyone else the
+ * same refusal as for an object of another organization, so a session cannot probe which ids
+ * exist elsewhere. Any other failure stays what it is.
+ */
+async function nodeOrMissing(
+  context: Context,
+  { typename, id }: { typename: string; id: string },
+  load: () => unknown,
+): Promise<unknown> {
+  const missing = () => {
+    if (context.caller.kind === 'apiKey') return null;
+    throw new ForbiddenError(
+      context.caller.kind === 'anonymous'
+        ? AUTHENTICATION_REQUIRED
+        : `Not authorized to read fields for ${typename}`,
+    );
+  };
+  // The node types are models keyed by uuids. A malformed id would fail the whole batch of
+  // lookups Prisma makes in this tick, other ids' included, so it never reaches the database.
+  if (typename in MODELS && !UUID.test(id)) return missing();
+  try {
+    return await load();
+  } catch (error) {
+    if (!isMissingRow(error)) throw error;
+    return missing();
+  }
+}
 
 export const builder = new SchemaBuilder<{
   Context: Context;
@@ -65,10 +111,25 @@ export const builder = new SchemaBuilder<{
   },
   relay: {
     clientMutationId: 'omit',
-    nodeQueryOptions: { description: 'Any object with a global id (Relay).' },
+    nodeQueryOptions: {
+      description: 'Any object with a global id (Relay).',
+      resolve: (_root, args, context, _info, resolveNode) =>
+        nodeOrMissing(context, args.id, () => resolveNode(args.id)),
+    },
     nodeTypeOptions: { description: 'An object with a global id, fetchable with `node(id:)`.' },
     pageInfoTypeOptions: { description: 'Where a page of a connection sits (Relay cursors).' },
-    nodesQueryOptions: { description: 'Objects by global ids (Relay).' },
+    nodesQueryOptions: {
+      description: 'Objects by global ids (Relay).',
+      // One id at a time, so that an unknown id costs only its own item, not the whole list.
+      resolve: (_root, args, context, info): Promise<unknown>[] =>
+        args.ids.map((id) =>
+          nodeOrMissing(
+            context,
+            id,
+            async (): Promise<unknown> => (await resolveNodes(builder, context, info, [id]))[0],
+          ),
+        ),
+    },
     cursorType: 'String',
   },
   scopeAuth: {
@@ -76,7 +137,7 @@ export const builder = new SchemaBuilder<{
     unauthorizedError: (_parent, context, _info, result) =>
       new ForbiddenError(
         context.caller.kind === 'anonymous'
-          ? 'Authentication required: send "Authorization: Bearer <API key or session token>"'
+          ? AUTHENTICATION_REQUIRED
           : result.message || 'You are not allowed to do this',
       ),
     authScopes: (context) => {

@@ -1,9 +1,11 @@
 // Tenant isolation: even the owner of organization A can neither read nor change anything of
 // organization B, whether asked directly, through nested fields, or through the Relay node field.
+import crypto from 'node:crypto';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { prisma } from '../src/db.ts';
 import {
   globalId,
+  newApiKey,
   newMember,
   newOrganization,
   type MemberWithSession,
@@ -147,6 +149,47 @@ describe('reading another organization', () => {
       { ids: [globalId('Member', sharedA.id), globalId('Member', memberB.id)] },
     );
     expect(nodes.errors?.length).toBeGreaterThan(0);
+  });
+
+  it('node and nodes answer an unknown or malformed id as they answer B’s objects, without failing the other ids', async () => {
+    const QUERY = /* GraphQL */ `
+      query ($id: ID!, $own: ID!) {
+        node(id: $id) {
+          id
+        }
+        nodes(ids: [$own, $id]) {
+          id
+        }
+      }
+    `;
+    const own = globalId('Member', ownerA.id);
+    const refusal = (typename: string) => ({
+      message: `Not authorized to read fields for ${typename}`,
+      extensions: { code: 'FORBIDDEN' },
+    });
+    const missing = [
+      ['Member', globalId('Member', crypto.randomUUID())],
+      ['Member', globalId('Member', 'not-a-uuid')],
+      ['Organization', globalId('Organization', crypto.randomUUID())],
+      ['Invitation', globalId('Invitation', crypto.randomUUID())],
+    ] as const;
+    for (const [typename, id] of missing) {
+      const res = await asOwnerA(QUERY, { id, own });
+      expect(res.data).toEqual({ node: null, nodes: [{ id: own }, null] });
+      expect(res.errors).toHaveLength(2);
+      for (const error of res.errors!) expect(error).toMatchObject(refusal(typename));
+      // The same answer as for an object that exists in B.
+      const existingInB = { Member: memberB.id, Organization: orgB.id, Invitation: null }[typename];
+      if (existingInB) {
+        const inB = await asOwnerA(QUERY, { id: globalId(typename, existingInB), own });
+        expect(inB.data).toEqual({ node: null, nodes: [{ id: own }, null] });
+        expect(inB.errors).toHaveLength(2);
+        for (const error of inB.errors!) expect(error).toMatchObject(refusal(typename));
+      }
+      const byKey = await server.gql(QUERY, { id, own }, await newApiKey());
+      expect(byKey.errors).toBeUndefined();
+      expect(byKey.data).toEqual({ node: null, nodes: [{ id: own }, null] });
+    }
   });
 
   it('viewer.organization is A, and its members and roles are only A’s', async () => {

@@ -5,6 +5,7 @@ import pg from 'pg';
 import { describe, expect, it } from 'vitest';
 import { prisma } from '../src/db.ts';
 import { globalId, newApiKey, newMember, newOrganization } from './helpers/fixtures.ts';
+import { ACCEPT, invited } from './helpers/invitations.ts';
 import { useTestServer } from './helpers/server.ts';
 
 const server = useTestServer();
@@ -433,6 +434,46 @@ describe('updateMember', () => {
     expect(audit?.data).toMatchObject({ rolesBefore: ['member'], rolesAfter: ['admin'] });
   });
 
+  it("changes an INVITED member's terms so that accepting keeps them, and its invitation shows them", async () => {
+    const org = await newOrganization();
+    const key = await newApiKey();
+    const owner = await newMember(org.id, ['owner']);
+    await prisma.customRole.create({
+      data: { organizationId: org.id, key: 'support', name: 'Support', permissions: [] },
+    });
+    const invitee = await invited(server, key, org.id, { roles: ['owner'], notify: false });
+    const res = await server.gql(
+      UPDATE,
+      {
+        input: {
+          member: globalId('Member', invitee.memberId),
+          roles: ['member', 'support'],
+          untrustedMetadata: { team: 'blue' },
+        },
+      },
+      owner.token,
+    );
+    expect(res.data!.updateMember.__typename).toBe('UpdateMemberPayload');
+    const invitation = await prisma.invitation.findUniqueOrThrow({
+      where: { id: invitee.invitationId },
+    });
+    expect(invitation.roles).toEqual(['member', 'support']);
+    // The role is held (through the pending invitation), so it cannot be deleted under it.
+    const deleteRole = await server.gql(
+      `mutation { deleteRole(key: "support") { __typename } }`,
+      {},
+      owner.token,
+    );
+    expect(deleteRole.data!.deleteRole.__typename).toBe('ConflictError');
+    const accepted = await server.gql(ACCEPT, { token: invitee.token });
+    expect(accepted.data!.acceptInvitation.member).toMatchObject({
+      roles: ['member', 'support'],
+      status: 'ACTIVE',
+    });
+    const member = await prisma.member.findUniqueOrThrow({ where: { id: invitee.memberId } });
+    expect(member.untrustedMetadata).toEqual({ team: 'blue' });
+  });
+
   it('lets an owner grant owner and an admin grant admin', async () => {
     const org = await newOrganization();
     const owner = await newMember(org.id, ['owner']);
@@ -716,6 +757,39 @@ describe('deactivateMember', () => {
     });
   });
 
+  it('answers ForbiddenError to an admin deactivating a member whose role it could not grant', async () => {
+    const org = await newOrganization();
+    const owner = await newMember(org.id, ['owner']);
+    const admin = await newMember(org.id, ['admin']);
+    await prisma.customRole.create({
+      data: {
+        organizationId: org.id,
+        key: 'closer',
+        name: 'Closer',
+        permissions: ['organization:delete'],
+      },
+    });
+    const closer = await newMember(org.id, ['closer']);
+    const byAdmin = await server.gql(
+      DEACTIVATE,
+      { member: globalId('Member', closer.id) },
+      admin.token,
+    );
+    expect(byAdmin.data!.deactivateMember).toMatchObject({
+      __typename: 'ForbiddenError',
+      message: expect.stringMatching(/closer/),
+    });
+    expect((await prisma.member.findUniqueOrThrow({ where: { id: closer.id } })).status).toBe(
+      'ACTIVE',
+    );
+    const byOwner = await server.gql(
+      DEACTIVATE,
+      { member: globalId('Member', closer.id) },
+      owner.token,
+    );
+    expect(byOwner.data!.deactivateMember.__typename).toBe('DeactivateMemberPayload');
+  });
+
   it('answers NotFoundError to an API key for an unknown member', async () => {
     const res = await server.gql(
       DEACTIVATE,
@@ -789,6 +863,36 @@ describe('reactivateMember', () => {
       admin.token,
     );
     expect(byAdmin.data!.reactivateMember.__typename).toBe('ForbiddenError');
+  });
+
+  it('answers ForbiddenError to an admin reactivating a member whose role it could not grant', async () => {
+    const org = await newOrganization();
+    const owner = await newMember(org.id, ['owner']);
+    const admin = await newMember(org.id, ['admin']);
+    await prisma.customRole.create({
+      data: {
+        organizationId: org.id,
+        key: 'closer',
+        name: 'Closer',
+        permissions: ['organization:delete'],
+      },
+    });
+    const gone = await memberWithStatus(org.id, 'DEACTIVATED', ['closer']);
+    const byAdmin = await server.gql(
+      REACTIVATE,
+      { member: globalId('Member', gone.id) },
+      admin.token,
+    );
+    expect(byAdmin.data!.reactivateMember.__typename).toBe('ForbiddenError');
+    expect((await prisma.member.findUniqueOrThrow({ where: { id: gone.id } })).status).toBe(
+      'DEACTIVATED',
+    );
+    const byOwner = await server.gql(
+      REACTIVATE,
+      { member: globalId('Member', gone.id) },
+      owner.token,
+    );
+    expect(byOwner.data!.reactivateMember.__typename).toBe('ReactivateMemberPayload');
   });
 
   it('answers NotFoundError to an API key for an unknown member', async () => {

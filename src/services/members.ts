@@ -109,6 +109,28 @@ function assertMayChangeRoles(
   if (ungrantable) throw new RoleNotGrantableError(ungrantable);
 }
 
+/** The part of a member update that an invitation also holds (see membershipTerms). */
+function invitationTermsOf(
+  data: Prisma.MemberUpdateInput,
+): Prisma.InvitationUpdateManyMutationInput {
+  const {
+    name,
+    roles,
+    trustedMetadata,
+    untrustedMetadata,
+    hasRestrictedAccess,
+    restrictedResourceIds,
+  } = data;
+  return {
+    name,
+    roles,
+    trustedMetadata,
+    untrustedMetadata,
+    hasRestrictedAccess,
+    restrictedResourceIds,
+  };
+}
+
 function sameRoles(a: readonly string[], b: readonly string[]): boolean {
   return a.length === b.length && a.every((role) => b.includes(role));
 }
@@ -177,6 +199,15 @@ export async function updateMember(
     }
 
     const updated = await tx.member.update({ where: { id: member.id }, data });
+    if (member.status === 'INVITED') {
+      // Accepting copies the invitation's terms onto the member, so a change made to an INVITED
+      // member only lasts if its pending invitation carries it too. The organization lock, which
+      // acceptInvitation also takes first, keeps the two from interleaving.
+      await tx.invitation.updateMany({
+        where: { memberId: member.id, status: 'PENDING' },
+        data: invitationTermsOf(data),
+      });
+    }
     await recordAudit(
       tx,
       ctx.caller,
@@ -221,19 +252,31 @@ export async function updateSelf(ctx: Context, rawInput: UpdateSelfInput): Promi
   });
 }
 
-/** Owners are deactivated and reactivated only by owners (and API keys). */
-async function assertMayTouchOwner(
+/**
+ * Deactivating takes all of a member's roles away and reactivating gives them back, so both follow
+ * the grant rule for every role the member holds: owners only by owners (and API keys), any other
+ * role only by someone holding all of its permissions (as updateMember requires for removing it).
+ */
+async function assertMayTouchRolesOf(
   tx: Transaction,
   ctx: Context,
   member: MemberRow,
   verb: string,
 ): Promise<void> {
-  if (!member.roles.includes('owner')) return;
+  if (ctx.caller.kind === 'apiKey') return;
   const customRoles = await tx.customRole.findMany({
     where: { organizationId: member.organizationId },
   });
   const granter = await granterOf(tx, ctx.caller, member.organizationId, customRoles);
-  if (!isOwner(granter)) throw new ForbiddenError(`Only an owner may ${verb} an owner`);
+  if (member.roles.includes('owner') && !isOwner(granter)) {
+    throw new ForbiddenError(`Only an owner may ${verb} an owner`);
+  }
+  const ungrantable = firstUngrantableRole(granter, member.roles, customRoles);
+  if (ungrantable) {
+    throw new ForbiddenError(
+      `You may not ${verb} a member holding the role "${ungrantable}", which you could not grant`,
+    );
+  }
 }
 
 /** ACTIVE → DEACTIVATED; every session of the member is revoked. */
@@ -251,7 +294,7 @@ export async function deactivateMember(ctx: Context, memberId: string): Promise<
     if (member.status === 'DEACTIVATED') {
       throw new ValidationError('member', 'This member is already deactivated');
     }
-    await assertMayTouchOwner(tx, ctx, member, 'deactivate');
+    await assertMayTouchRolesOf(tx, ctx, member, 'deactivate');
     await assertNotLastOwner(tx, member);
     const updated = await tx.member.update({
       where: { id: member.id },
@@ -286,7 +329,7 @@ export async function reactivateMember(ctx: Context, memberId: string): Promise<
         `Only a deactivated member can be reactivated; this one is ${member.status}`,
       );
     }
-    await assertMayTouchOwner(tx, ctx, member, 'reactivate');
+    await assertMayTouchRolesOf(tx, ctx, member, 'reactivate');
     await assertSeatAvailable(tx, organizationId);
     const updated = await tx.member.update({
       where: { id: member.id },
