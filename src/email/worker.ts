@@ -119,6 +119,28 @@ async function failAbandoned(db: PrismaClient): Promise<number> {
       AND (locked_until IS NULL OR locked_until < now())`;
 }
 
+/**
+ * Mail whose link can no longer work (its invitation is no longer pending or has expired, its
+ * sign-in link was used, superseded or has expired) is cancelled rather than sent, and its secret
+ * erased. This is also what ends the retries of mail held up by a long SMTP outage: it is retried
+ * for as long as its link lives.
+ */
+async function cancelDeadLinks(db: PrismaClient): Promise<number> {
+  return db.$executeRaw`
+    UPDATE email_outbox AS o
+    SET status = 'CANCELLED', secret = NULL, locked_by = NULL, locked_until = NULL,
+        updated_at = now(),
+        last_error = left(coalesce(o.last_error || '; ', '') || 'cancelled: the link expired or was replaced before delivery', ${MAX_ERROR_LENGTH})
+    WHERE o.status = 'QUEUED'
+      AND (o.locked_until IS NULL OR o.locked_until < now())
+      AND (
+        EXISTS (SELECT 1 FROM invitations i WHERE i.id = o.invitation_id
+                AND (i.status <> 'PENDING' OR i.expires_at <= now()))
+        OR EXISTS (SELECT 1 FROM sign_in_links l WHERE l.id = o.sign_in_link_id
+                AND (l.token_hash IS NULL OR l.expires_at <= now()))
+      )`;
+}
+
 function describeError(error: unknown): string {
   const message = error instanceof Error ? error.message : String(error);
   const code = (error as { code?: unknown } | null)?.code;
@@ -212,6 +234,7 @@ export function createEmailWorker(options: EmailWorkerOptions): EmailWorker {
 
   async function runBatch(): Promise<number> {
     await failAbandoned(db());
+    await cancelDeadLinks(db());
     const claimed = await claimDueEmails(db(), workerId, batchSize, leaseMs);
     for (const row of claimed) {
       try {

@@ -165,7 +165,7 @@ CREATE TABLE "email_outbox" (
     "secret" TEXT,
     "status" "EmailStatus" NOT NULL DEFAULT 'QUEUED',
     "attempts" INTEGER NOT NULL DEFAULT 0,
-    "max_attempts" INTEGER NOT NULL DEFAULT 12,
+    "max_attempts" INTEGER NOT NULL DEFAULT 500,
     "next_attempt_at" TIMESTAMPTZ(3) NOT NULL DEFAULT CURRENT_TIMESTAMP,
     "locked_by" TEXT,
     "locked_until" TIMESTAMPTZ(3),
