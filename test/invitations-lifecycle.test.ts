@@ -806,3 +806,59 @@ describe('the Invitation type and Organization.invitations', () => {
     expect((node.errors?.[0] as { path?: string[] } | undefined)?.path).toEqual(['node', 'email']);
   });
 });
+
+describe('who may point and re-send invitations', () => {
+  it("limits a member session's redirectUrl to the origin of the organization's default; API keys may name any", async () => {
+    const key = await newApiKey();
+    const org = await newOrganization(); // default redirect: https://app.example.com/accept
+    const admin = await newMember(org.id, ['admin']);
+    const offOrigin = await invite(server, admin.token, {
+      email: randomEmail(),
+      redirectUrl: 'https://elsewhere.example/join',
+    });
+    expect(offOrigin).toMatchObject({ __typename: 'ValidationError', field: 'input.redirectUrl' });
+    expect(await prisma.invitation.count({ where: { organizationId: org.id } })).toBe(0);
+
+    const sameOrigin = await invite(server, admin.token, {
+      email: randomEmail(),
+      redirectUrl: 'https://app.example.com/welcome?from=admin',
+    });
+    expect(sameOrigin.invitation.redirectUrl).toBe('https://app.example.com/welcome?from=admin');
+
+    const byKey = await invite(server, key, {
+      organization: orgRef(org.id),
+      email: randomEmail(),
+      redirectUrl: 'https://elsewhere.example/join',
+    });
+    expect(byKey.invitation.redirectUrl).toBe('https://elsewhere.example/join');
+
+    // With no default redirect URL, a member session cannot name one at all.
+    await prisma.organization.update({ where: { id: org.id }, data: { defaultRedirectUrl: null } });
+    const noDefault = await invite(server, admin.token, {
+      email: randomEmail(),
+      redirectUrl: 'https://app.example.com/accept',
+    });
+    expect(noDefault).toMatchObject({ __typename: 'ValidationError', field: 'input.redirectUrl' });
+  });
+
+  it('makes a member session that re-sends with resendIfPending the inviter', async () => {
+    const key = await newApiKey();
+    const org = await newOrganization();
+    const admin = await newMember(org.id, ['admin']);
+    const first = await invited(server, key, org.id);
+    expect(first.result.invitation.invitedBy).toBeNull();
+    const again = await invite(server, admin.token, { email: first.email, resendIfPending: true });
+    expect(again.__typename).toBe('InviteMemberPayload');
+    expect(again.invitation.invitedBy).toEqual({ id: globalId('Member', admin.id) });
+  });
+
+  it('follows the current invite policy when re-sending: no resend once invites are turned off', async () => {
+    const key = await newApiKey();
+    const org = await newOrganization();
+    const pending = await invited(server, key, org.id);
+    await prisma.organization.update({ where: { id: org.id }, data: { invitePolicy: 'DISABLED' } });
+    expect((await resend(key, pending.invitationGlobalId)).__typename).toBe('InvitesDisabledError');
+    const row = await prisma.invitation.findUniqueOrThrow({ where: { id: pending.invitationId } });
+    expect(row.sendCount).toBe(1);
+  });
+});

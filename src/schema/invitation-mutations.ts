@@ -70,7 +70,7 @@ const inviteFields = {
   name: "The invitee's name (the member's until they change it).",
   roles: 'Role keys granted on accepting; default ["member"].',
   redirectUrl:
-    "An http(s) URL the emailed link points to, with ?token= added; default: the organization's defaultRedirectUrl.",
+    "An http(s) URL the emailed link points to, with ?token= added; default: the organization's defaultRedirectUrl. A member session may only use URLs on that default's origin.",
   templateId: 'A custom email template (letters, digits, "_", "-").',
   expirationMinutes:
     "5 to 10080; default: the organization's defaultInviteExpirationMinutes, else 10080 (7 days).",
@@ -249,7 +249,7 @@ builder.mutationField('resendInvitation', (t) =>
   t.field({
     type: ResendInvitationPayload,
     description:
-      'Sends an invitation again with a new token (the old link stops working, its unsent mail is cancelled) and a renewed expiry (permission invitation:resend). A PENDING one is simply re-sent. An EXPIRED one is revived to PENDING if it could be sent today: invites allowed for its address, no other pending invitation or active member with that address, a free seat and pending slot, its roles still existing; otherwise the matching error. ACCEPTED, DECLINED and REVOKED ones give InvitationNotPendingError. For an invitation made with notify: false the new link is returned instead of mailed, so the caller must be allowed to grant its roles (RoleNotGrantableError otherwise).',
+      'Sends an invitation again with a new token (the old link stops working, its unsent mail is cancelled) and a renewed expiry (permission invitation:resend). Like any send it follows the organization’s current invite policy (InvitesDisabledError, DomainNotAllowedError). A PENDING one is simply re-sent. An EXPIRED one is revived to PENDING if it could be sent today: no other pending invitation or active member with that address, a free seat and pending slot, its roles still existing; otherwise the matching error. ACCEPTED, DECLINED and REVOKED ones give InvitationNotPendingError. For an invitation made with notify: false the new link is returned instead of mailed, so the caller must be allowed to grant its roles (RoleNotGrantableError otherwise).',
     errors: {
       types: [
         InvitationNotPendingError,

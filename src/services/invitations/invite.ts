@@ -193,8 +193,7 @@ async function inviteInTransaction(
   assertRestrictionFits(input.restrictedResourceIds != null, roles, field);
   await assertRolesGrantable(tx, ctx.caller, organizationId, roles);
   const inviter = await inviterOf(tx, ctx, organizationId, input.invitedByMemberId, field);
-  const redirectUrl = input.redirectUrl ?? organization.defaultRedirectUrl;
-  if (!redirectUrl) throw new NoRedirectUrlError();
+  const redirectUrl = redirectUrlFor(ctx, organization, input.redirectUrl, field);
   await assertPendingLimit(tx, organization, now);
   await assertSeatAvailable(tx, organizationId, 1);
 
@@ -275,7 +274,9 @@ async function resendPending(
   await assertRolesGrantable(tx, ctx.caller, organization.id, roles);
   const changes: ReissueChanges = { roles, email: input.email };
   if (input.name != null) changes.name = input.name;
-  if (input.redirectUrl != null) changes.redirectUrl = input.redirectUrl;
+  if (input.redirectUrl != null) {
+    changes.redirectUrl = redirectUrlFor(ctx, organization, input.redirectUrl, field);
+  }
   if (input.templateId != null) changes.templateId = input.templateId;
   if (input.locale != null) changes.locale = input.locale;
   if (input.notify != null) changes.notify = input.notify;
@@ -289,7 +290,8 @@ async function resendPending(
     changes.hasRestrictedAccess = restricted;
     changes.restrictedResourceIds = input.restrictedResourceIds ?? [];
   }
-  if (input.invitedByMemberId != null) {
+  if (input.invitedByMemberId != null || ctx.caller.kind === 'member') {
+    // A member session re-sending someone else's invitation becomes its inviter.
     const inviter = await inviterOf(tx, ctx, organization.id, input.invitedByMemberId, field);
     changes.invitedByMemberId = inviter.memberId;
   }
@@ -339,6 +341,31 @@ async function resendPending(
     organization,
     acceptUrl: reissued.acceptUrl,
   };
+}
+
+/**
+ * Where the emailed link leads: the URL given, else the organization's default. A member session
+ * may only name a URL on the default's origin, so that nobody can send mail from the
+ * organization whose link (and token) leads to a site of their choosing; API keys may name any.
+ */
+function redirectUrlFor(
+  ctx: Context,
+  organization: OrganizationRow,
+  requested: string | null | undefined,
+  field: string,
+): string {
+  const fallback = organization.defaultRedirectUrl;
+  if (requested && ctx.caller.kind !== 'apiKey') {
+    if (!fallback || new URL(requested).origin !== new URL(fallback).origin) {
+      throw new ValidationError(
+        `${field}.redirectUrl`,
+        `${field}.redirectUrl: a member session may only use URLs on the origin of the organization's defaultRedirectUrl${fallback ? ` (${new URL(fallback).origin})` : ', which is not set'}`,
+      );
+    }
+  }
+  const redirectUrl = requested ?? fallback;
+  if (!redirectUrl) throw new NoRedirectUrlError();
+  return redirectUrl;
 }
 
 /** Restricted access is for the plain member role only. */

@@ -91,6 +91,9 @@ export async function resendInvitation(
       }
       const now = new Date();
       const organization = await loadOrganization(tx, organizationId);
+      // The policy may have changed since the invitation was made (invites turned off, domain
+      // no longer allowed): a resend is a new send and follows it.
+      assertInvitesAllowed(organization, invitation.emailNormalized);
       const revive = invitation.status === 'EXPIRED' || invitation.expiresAt <= now;
       const changes: ReissueChanges = revive
         ? await revival(tx, organization, invitation, now)
@@ -141,7 +144,6 @@ async function revival(
   now: Date,
 ): Promise<ReissueChanges> {
   const { organizationId, emailNormalized } = invitation;
-  assertInvitesAllowed(organization, emailNormalized);
   const member = await tx.member.findUnique({
     where: { organizationId_emailNormalized: { organizationId, emailNormalized } },
   });
