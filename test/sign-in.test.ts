@@ -290,3 +290,57 @@ describe('redeemSignInLink', () => {
     expect((await redeem(signInToken)).__typename).toBe('RedeemSignInLinkPayload');
   });
 });
+
+describe('sign-in links and "sign out everywhere"', () => {
+  const DEACTIVATE = /* GraphQL */ `
+    mutation ($member: ID!) {
+      deactivateMember(member: $member) {
+        __typename
+      }
+    }
+  `;
+  const REACTIVATE = /* GraphQL */ `
+    mutation ($member: ID!) {
+      reactivateMember(member: $member) {
+        __typename
+      }
+    }
+  `;
+  const REVOKE_ALL = /* GraphQL */ `
+    mutation ($member: ID!) {
+      revokeMemberSessions(member: $member) {
+        __typename
+      }
+    }
+  `;
+
+  it('deactivating a member kills its unused sign-in link and unsent mail, for good (even after reactivation)', async () => {
+    const key = await newApiKey();
+    const org = await newOrganization();
+    const member = await newMember(org.id, ['member']);
+    expect(await send({ organization: { slug: org.slug }, email: member.email })).toEqual(SUCCESS);
+    const [mail] = await linkMailsTo(member.email);
+    const token = tokenOf(mail!.secret!);
+
+    const off = await server.gql(DEACTIVATE, { member: globalId('Member', member.id) }, key);
+    expect(off.data!.deactivateMember.__typename).toBe('DeactivateMemberPayload');
+    expect((await linkMailsTo(member.email))[0]).toMatchObject({
+      status: 'CANCELLED',
+      secret: null,
+    });
+    const on = await server.gql(REACTIVATE, { member: globalId('Member', member.id) }, key);
+    expect(on.data!.reactivateMember.__typename).toBe('ReactivateMemberPayload');
+    expect(await redeem(token)).toEqual(INVALID);
+  });
+
+  it('revokeMemberSessions kills unused sign-in links too', async () => {
+    const key = await newApiKey();
+    const org = await newOrganization();
+    const member = await newMember(org.id, ['member']);
+    await send({ organization: { slug: org.slug }, email: member.email });
+    const [mail] = await linkMailsTo(member.email);
+    const res = await server.gql(REVOKE_ALL, { member: globalId('Member', member.id) }, key);
+    expect(res.errors).toBeUndefined();
+    expect(await redeem(tokenOf(mail!.secret!))).toEqual(INVALID);
+  });
+});

@@ -1,6 +1,7 @@
 // Member sessions: opaque bearer tokens for frontends, stored as a hash, expiring and revocable.
 import { prisma, type Transaction } from '../db.ts';
 import { generateToken } from '../auth/tokens.ts';
+import { cancelQueuedEmails } from '../email/outbox.ts';
 
 // 30 days unless the server sets SESSION_TTL_MINUTES (src/server.ts).
 let sessionTtlMinutes = 60 * 24 * 30;
@@ -32,11 +33,25 @@ export async function revokeSession(memberId: string, sessionId: string): Promis
   return result.count > 0;
 }
 
-/** Revokes every live session of a member (on deactivation, or "sign out everywhere"). */
+/**
+ * Revokes every live session of a member (on deactivation, or "sign out everywhere"), and kills
+ * its unused sign-in links with their unsent mail, since each would mint a new session.
+ */
 export async function revokeAllSessions(tx: Transaction, memberId: string): Promise<number> {
   const result = await tx.memberSession.updateMany({
     where: { memberId, revokedAt: null },
     data: { revokedAt: new Date() },
   });
+  const links = await tx.signInLink.findMany({
+    where: { memberId, tokenHash: { not: null } },
+    select: { id: true },
+  });
+  if (links.length) {
+    await tx.signInLink.updateMany({
+      where: { id: { in: links.map((link) => link.id) } },
+      data: { tokenHash: null },
+    });
+    for (const link of links) await cancelQueuedEmails(tx, { signInLinkId: link.id });
+  }
   return result.count;
 }
