@@ -1,34 +1,13 @@
 // No N+1: a page of invitations with their inviter, member, organization and delivery state costs
 // the same number of SQL statements whatever the page size. Statements are counted where the
 // Prisma adapter sends them, in pg's client.
-import pg from 'pg';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { newApiKey, newMember, newOrganization } from './helpers/fixtures.ts';
 import { invite, orgRef, randomEmail } from './helpers/invitations.ts';
 import { useTestServer } from './helpers/server.ts';
+import { statementsDuring } from './helpers/statements.ts';
 
 const server = useTestServer();
-
-const originalQuery = pg.Client.prototype.query;
-
-afterEach(() => {
-  pg.Client.prototype.query = originalQuery;
-});
-
-/** Runs `fn` and returns how many statements reached the database meanwhile. */
-async function statementsDuring(fn: () => Promise<unknown>): Promise<number> {
-  let statements = 0;
-  pg.Client.prototype.query = function (this: pg.Client, ...args: unknown[]) {
-    statements += 1;
-    return (originalQuery as (...params: unknown[]) => unknown).apply(this, args);
-  } as typeof originalQuery;
-  try {
-    await fn();
-  } finally {
-    pg.Client.prototype.query = originalQuery;
-  }
-  return statements;
-}
 
 const PAGE = /* GraphQL */ `
   query Page($org: OrganizationRef, $first: Int) {

@@ -1,12 +1,12 @@
 // Members: reading (by id, by email, the organization's connection), updating, deactivating and
 // reactivating, self-service, sessions, the viewer and isAuthorized.
 import crypto from 'node:crypto';
-import pg from 'pg';
 import { describe, expect, it } from 'vitest';
 import { prisma } from '../src/db.ts';
 import { globalId, newApiKey, newMember, newOrganization } from './helpers/fixtures.ts';
 import { ACCEPT, invited } from './helpers/invitations.ts';
 import { useTestServer } from './helpers/server.ts';
+import { statementsDuring } from './helpers/statements.ts';
 
 const server = useTestServer();
 
@@ -350,19 +350,10 @@ describe('Organization.members', () => {
       }
       // Warm the API key's lastUsedAt so the count does not include its touch.
       await server.gql('{ viewer { kind } }', {}, key);
-      const query = pg.Client.prototype.query;
-      let statements = 0;
-      pg.Client.prototype.query = function (this: pg.Client, ...args: unknown[]) {
-        statements++;
-        return (query as (...a: unknown[]) => unknown).apply(this, args);
-      } as typeof query;
-      try {
+      return statementsDuring(async () => {
         const res = await server.gql(QUERY, { by: { slug: org.slug } }, key);
         expect(res.data!.organization.members.totalCount).toBe(memberCount + 1);
-      } finally {
-        pg.Client.prototype.query = query;
-      }
-      return statements;
+      });
     }
     const few = await statementsFor(2);
     const many = await statementsFor(40);

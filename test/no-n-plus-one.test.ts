@@ -1,10 +1,10 @@
 // PRODUCT.md's bar: listing an organization with 50 members and 50 invitations runs a small, fixed
 // number of SQL statements, whatever the page size. Statements are counted at the pg driver.
-import pg from 'pg';
 import { describe, expect, it } from 'vitest';
 import { prisma } from '../src/db.ts';
 import { globalId, newApiKey, newMember, newOrganization } from './helpers/fixtures.ts';
 import { useTestServer } from './helpers/server.ts';
+import { statementsDuring } from './helpers/statements.ts';
 
 const server = useTestServer();
 
@@ -60,21 +60,6 @@ const LISTING = /* GraphQL */ `
     }
   }
 `;
-
-async function statementsDuring(fn: () => Promise<void>): Promise<number> {
-  const original = pg.Client.prototype.query;
-  let statements = 0;
-  pg.Client.prototype.query = function (this: pg.Client, ...args: unknown[]) {
-    statements += 1;
-    return (original as (...a: unknown[]) => unknown).apply(this, args);
-  } as typeof original;
-  try {
-    await fn();
-  } finally {
-    pg.Client.prototype.query = original;
-  }
-  return statements;
-}
 
 describe('listing an organization with 50 members and 50 invitations', () => {
   it('runs the same small number of SQL statements for a page of 5 and a page of 50', async () => {

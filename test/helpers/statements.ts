@@ -1,0 +1,18 @@
+// Counts SQL statements where the Prisma adapter sends them: in pg's Client.
+import pg from 'pg';
+
+/** Runs `fn` and returns how many statements reached the database meanwhile. */
+export async function statementsDuring(fn: () => Promise<unknown>): Promise<number> {
+  const original = pg.Client.prototype.query;
+  let statements = 0;
+  pg.Client.prototype.query = function (this: pg.Client, ...args: unknown[]) {
+    statements += 1;
+    return (original as (...params: unknown[]) => unknown).apply(this, args);
+  } as typeof original;
+  try {
+    await fn();
+  } finally {
+    pg.Client.prototype.query = original;
+  }
+  return statements;
+}
