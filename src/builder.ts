@@ -23,6 +23,7 @@ import { prisma, Prisma } from './db.ts';
 import { ForbiddenError, NotFoundError, ValidationError } from './errors.ts';
 import PrismaTypes, { getDatamodel } from './generated/pothos-types.ts';
 import type { OrganizationLocator } from './services/organization-locator.ts';
+import { isUuid } from './services/validation.ts';
 
 /** The parameter of the `permission` scope: a permission in an organization. */
 export type PermissionScope =
@@ -32,7 +33,6 @@ export type PermissionScope =
 const AUTHENTICATION_REQUIRED =
   'Authentication required: send "Authorization: Bearer <API key or session token>"';
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const MODELS = getDatamodel().datamodel.models;
 
 /** Whether loading a node failed only because no row has its id. */
@@ -66,7 +66,7 @@ async function nodeOrMissing(
   };
   // The node types are models keyed by uuids. A malformed id would fail the whole batch of
   // lookups Prisma makes in this tick, other ids' included, so it never reaches the database.
-  if (typename in MODELS && !UUID.test(id)) return missing();
+  if (typename in MODELS && !isUuid(id)) return missing();
   try {
     return await load();
   } catch (error) {

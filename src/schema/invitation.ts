@@ -14,8 +14,7 @@ import {
 } from '../services/invitations.ts';
 import type { IssuedSession as IssuedSessionShape } from '../services/sessions.ts';
 import { MemberStatus } from './member.ts';
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+import { isUuid } from '../services/validation.ts';
 
 /** A decoded global id argument. */
 export type GlobalId = { id: string; typename: string };
@@ -173,7 +172,7 @@ export const Invitation = builder.prismaNode('Invitation', {
 
 /** The invitation id a global id names, or null when it names something else. */
 export function invitationIdOf(ref: GlobalId): string | null {
-  return ref.typename === 'Invitation' && UUID.test(ref.id) ? ref.id : null;
+  return ref.typename === 'Invitation' && isUuid(ref.id) ? ref.id : null;
 }
 
 /** The service-level id for a global id; a wrong type or malformed id is simply not found. */
@@ -235,7 +234,7 @@ builder.prismaObjectField('Organization', 'invitations', (t) =>
         }
         if (args.invitedBy) {
           const memberId =
-            args.invitedBy.typename === 'Member' && UUID.test(args.invitedBy.id)
+            args.invitedBy.typename === 'Member' && isUuid(args.invitedBy.id)
               ? args.invitedBy.id
               : null;
           conditions.push(memberId ? { invitedByMemberId: memberId } : { id: { in: [] } });

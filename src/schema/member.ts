@@ -14,13 +14,13 @@ import {
 import {
   deactivateMember,
   findMemberOrganizationId,
-  isUuid,
   memberByEmailWhere,
   reactivateMember,
   revokeMemberSessions,
   updateMember,
   updateSelf,
 } from '../services/members.ts';
+import { isUuid } from '../services/validation.ts';
 import { resolveOrganizationId } from '../services/organization-locator.ts';
 import { locatorOf, OrganizationRefInput } from './organization.ts';
 

@@ -2,6 +2,7 @@
 import { prisma } from '../db.ts';
 import { generateToken } from '../auth/tokens.ts';
 import { nameSchema, parse } from './validation.ts';
+import { isUuid } from './validation.ts';
 
 export interface CreatedApiKey {
   id: string;
@@ -25,9 +26,11 @@ export async function listApiKeys() {
 
 /** Revokes a key by id or by its displayed prefix; returns whether one was revoked. */
 export async function revokeApiKey(idOrPrefix: string): Promise<boolean> {
-  const isUuid = /^[0-9a-f-]{36}$/i.test(idOrPrefix);
   const result = await prisma.apiKey.updateMany({
-    where: { revokedAt: null, ...(isUuid ? { id: idOrPrefix } : { prefix: idOrPrefix }) },
+    where: {
+      revokedAt: null,
+      ...(isUuid(idOrPrefix) ? { id: idOrPrefix } : { prefix: idOrPrefix }),
+    },
     data: { revokedAt: new Date() },
   });
   return result.count > 0;

@@ -21,17 +21,12 @@ import { revokeAllSessions, revokeSession } from './sessions.ts';
 import {
   metadataSchema,
   nameSchema,
+  isUuid,
   normalizeEmail,
   parse,
   resourceIdsSchema,
   roleKeysSchema,
 } from './validation.ts';
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
-export function isUuid(value: string): boolean {
-  return UUID.test(value);
-}
 
 /** The organization a member belongs to, or null when there is no such member. */
 export async function findMemberOrganizationId(memberId: string): Promise<string | null> {

@@ -3,6 +3,7 @@
 import type { Caller } from '../context.ts';
 import { prisma } from '../db.ts';
 import { NotFoundError, ValidationError } from '../errors.ts';
+import { isUuid } from './validation.ts';
 
 export interface OrganizationLocator {
   id?: string | null;
@@ -17,11 +18,9 @@ function where(locator: OrganizationLocator) {
   return undefined;
 }
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
 /** The organization's id, or null when no organization matches. */
 export async function findOrganizationId(locator: OrganizationLocator): Promise<string | null> {
-  if (locator.id && !UUID.test(locator.id)) return null;
+  if (locator.id && !isUuid(locator.id)) return null;
   const condition = where(locator);
   if (!condition) return null;
   const organization = await prisma.organization.findUnique({

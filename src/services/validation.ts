@@ -69,6 +69,13 @@ export const resourceIdsSchema = z
   .max(1000)
   .transform((ids) => [...new Set(ids)]);
 
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** Ids are uuids; a malformed one is answered as "not found" without asking the database. */
+export function isUuid(value: string): boolean {
+  return UUID.test(value);
+}
+
 export function normalizeEmail(email: string): string {
   return email.trim().toLowerCase();
 }

@@ -12,7 +12,7 @@ import {
 } from '../../errors.ts';
 import { recordAudit } from '../audit.ts';
 import { assertSeatAvailable, lockOrganization } from '../seats.ts';
-import { isUniqueViolation, parse } from '../validation.ts';
+import { isUniqueViolation, isUuid, parse } from '../validation.ts';
 import { duplicateError, expirationMinutesSchema } from './invite.ts';
 import {
   assertInvitesAllowed,
@@ -22,7 +22,6 @@ import {
   consumeInviteRateLimits,
   DEFAULT_EXPIRATION_MINUTES,
   invitedMemberRow,
-  isUuid,
   loadOrganization,
   lockInvitation,
   membershipTerms,

@@ -20,6 +20,7 @@ import {
 import { consumeRateLimit, type RateLimit } from '../rate-limits.ts';
 import { granterOf } from '../roles.ts';
 import { normalizeEmail } from '../validation.ts';
+import { isUuid } from '../validation.ts';
 
 /** Used when neither the invite nor the organization gives an expiry: seven days. */
 export const DEFAULT_EXPIRATION_MINUTES = 10_080;
@@ -44,12 +45,6 @@ export const EMAIL_INVITE_LIMIT: RateLimit = {
 export type InvitationRow = Prisma.InvitationGetPayload<object>;
 export type MemberRow = Prisma.MemberGetPayload<object>;
 export type OrganizationRow = Prisma.OrganizationGetPayload<object>;
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
-export function isUuid(value: string): boolean {
-  return UUID.test(value);
-}
 
 /** Keys: the organization and the (organization, address) pair. */
 export async function consumeInviteRateLimits(
