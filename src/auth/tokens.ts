@@ -1,6 +1,7 @@
 // Secrets handed to callers (API keys, sessions, invitation and sign-in tokens): 32 random bytes,
-// base64url, with a short prefix saying what they are. Only their SHA-256 is stored; lookups go by
-// hash through a unique index, and any comparison of hashes is constant-time.
+// base64url, with a short prefix saying what they are. Only their SHA-256 is stored, and a token is
+// found by looking its hash up through a unique index: the secret itself is never compared, and
+// what the index compares is a digest an attacker cannot steer byte by byte.
 import crypto from 'node:crypto';
 
 export const TOKEN_PREFIXES = {
@@ -19,13 +20,6 @@ export function generateToken(kind: TokenKind): { token: string; hash: string } 
 
 export function hashToken(token: string): string {
   return crypto.createHash('sha256').update(token, 'utf8').digest('hex');
-}
-
-/** Constant-time comparison of two hex digests. */
-export function hashesEqual(a: string, b: string): boolean {
-  const left = Buffer.from(a, 'hex');
-  const right = Buffer.from(b, 'hex');
-  return left.length === right.length && crypto.timingSafeEqual(left, right);
 }
 
 /** True when `token` has the shape of a `kind` token (a cheap check before any lookup). */
