@@ -6,6 +6,7 @@ import { pathToFileURL } from 'node:url';
 import { loadConfig, type Config } from './config.ts';
 import { openDatabase } from './db.ts';
 import { logger } from './logger.ts';
+import { configureRateLimits } from './services/rate-limits.ts';
 import { setSessionTtlMinutes } from './services/sessions.ts';
 import { startBackgroundWork } from './background.ts';
 import { createRosterYoga } from './yoga.ts';
@@ -19,13 +20,14 @@ const SHUTDOWN_GRACE_MS = 10_000;
 
 export async function startServer(config: Config): Promise<RunningServer> {
   setSessionTtlMinutes(config.SESSION_TTL_MINUTES);
+  configureRateLimits(config);
   const database = await openDatabase({
     url: config.DATABASE_URL,
     dataDir: config.dataDir,
     poolSize: config.DATABASE_POOL_SIZE,
     migrate: config.MIGRATE_ON_START,
   });
-  const yoga = createRosterYoga({ graphiql: config.graphiql });
+  const yoga = createRosterYoga({ graphiql: config.graphiql, trustProxy: config.TRUST_PROXY });
   const server = http.createServer(yoga);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);

@@ -10,7 +10,7 @@ import {
   type YogaServerInstance,
 } from 'graphql-yoga';
 import { RosterError } from './errors.ts';
-import type { Context } from './context.ts';
+import { clientAddressOf, type Context, type TrustProxy } from './context.ts';
 import { prisma } from './db.ts';
 import { logger } from './logger.ts';
 import { schema } from './schema/index.ts';
@@ -18,6 +18,8 @@ import { authenticate } from './services/authentication.ts';
 
 export interface YogaOptions {
   graphiql?: boolean;
+  /** TRUST_PROXY: when X-Forwarded-For gives the client address (default false: the socket's). */
+  trustProxy?: TrustProxy;
 }
 
 const log = logger.child({ component: 'http' });
@@ -125,9 +127,15 @@ export function createRosterYoga(options: YogaOptions = {}): RosterYoga {
         return maskError(error, message, isDev);
       },
     },
-    context: async ({ request }): Promise<Context> => ({
+    context: async ({ request, req }): Promise<Context> => ({
       requestId: requestIdOf(request),
       caller: await authenticate(request.headers.get('authorization')),
+      // server.ts passes Node's request as `req`; an in-process yoga.fetch has none.
+      clientAddress: clientAddressOf(
+        request.headers,
+        (req as { socket?: { remoteAddress?: string } } | undefined)?.socket?.remoteAddress,
+        options.trustProxy ?? false,
+      ),
     }),
     plugins: [useRequestLog(), useHealthChecks(), useUnexpectedErrorLog()],
   });

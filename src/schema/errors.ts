@@ -144,11 +144,13 @@ builder.objectType(NoRedirectUrlError, {
 });
 builder.objectType(RateLimitedError, {
   name: 'RateLimitedError',
-  description: 'Too many requests.',
+  description: 'Too many requests: a throttle refused this call (README "Throttles").',
   interfaces: [ErrorInterface],
   isTypeOf: (value) => value instanceof RateLimitedError,
   fields: (t) => ({
-    retryAfterSeconds: t.exposeInt('retryAfterSeconds'),
+    retryAfterSeconds: t.exposeInt('retryAfterSeconds', {
+      description: 'Seconds until the window of the throttle ends and the call may succeed.',
+    }),
   }),
 });
 builder.objectType(InvalidTokenError, {

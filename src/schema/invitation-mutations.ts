@@ -313,8 +313,8 @@ builder.mutationField('acceptInvitation', (t) =>
   t.field({
     type: AcceptInvitationPayload,
     description:
-      'Accepts an invitation by the token from its link (no credentials needed): the member becomes ACTIVE and a session is returned. A token works once; wrong, used, expired, revoked and declined tokens all give InvalidTokenError.',
-    errors: { types: [InvalidTokenError] },
+      'Accepts an invitation by the token from its link (no credentials needed): the member becomes ACTIVE and a session is returned. A token works once; wrong, used, expired, revoked and declined tokens all give InvalidTokenError. Throttled per client address and per token (RateLimitedError).',
+    errors: { types: [InvalidTokenError, RateLimitedError] },
     args: {
       token: t.arg.string({ required: true }),
       name: t.arg.string({ description: "The member's name, if they give one now." }),
@@ -342,8 +342,8 @@ builder.mutationField('declineInvitation', (t) =>
   t.field({
     type: DeclineInvitationPayload,
     description:
-      'Declines an invitation by its token (no credentials needed); the INVITED member is removed. Any token that is not live gives InvalidTokenError.',
-    errors: { types: [InvalidTokenError] },
+      'Declines an invitation by its token (no credentials needed); the INVITED member is removed. Any token that is not live gives InvalidTokenError. Throttled per client address and per token (RateLimitedError).',
+    errors: { types: [InvalidTokenError, RateLimitedError] },
     args: { token: t.arg.string({ required: true }) },
     resolve: async (_root, args, ctx) => ({
       invitation: await declineInvitation(ctx, args.token),

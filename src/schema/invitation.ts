@@ -3,7 +3,7 @@
 import type { Permission } from '../auth/permissions.ts';
 import { builder } from '../builder.ts';
 import { prisma, type Prisma } from '../db.ts';
-import { InvalidTokenError, NotFoundError } from '../errors.ts';
+import { InvalidTokenError, NotFoundError, RateLimitedError } from '../errors.ts';
 import {
   findInvitationOrganizationId,
   invitationByToken,
@@ -332,9 +332,9 @@ builder.queryField('invitationByToken', (t) =>
   t.field({
     type: InvitationPreview,
     description:
-      'A public preview of a pending invitation by its token: organization, inviter, email, roles and expiry. Any token that is not live (wrong, used, expired, revoked) gives InvalidTokenError.',
-    errors: { types: [InvalidTokenError] },
+      'A public preview of a pending invitation by its token: organization, inviter, email, roles and expiry. Any token that is not live (wrong, used, expired, revoked) gives InvalidTokenError. Throttled per client address and per token (RateLimitedError).',
+    errors: { types: [InvalidTokenError, RateLimitedError] },
     args: { token: t.arg.string({ required: true }) },
-    resolve: (_root, args) => invitationByToken(args.token),
+    resolve: (_root, args, ctx) => invitationByToken(ctx, args.token),
   }),
 );

@@ -33,7 +33,7 @@ builder.mutationField('sendSignInLink', (t) =>
   t.field({
     type: SendSignInLinkPayload,
     description:
-      'Emails a one-time sign-in link (15 minutes) to an ACTIVE member; earlier unused links stop working. API keys only (your backend calls it for your login page: unauthenticated callers may use only token-bearing operations). Rate limited per address, and answers the same whether or not the member exists.',
+      'Emails a one-time sign-in link (15 minutes) to an ACTIVE member; earlier unused links stop working. API keys only (your backend calls it for your login page: unauthenticated callers may use only token-bearing operations). Rate limited per client address and per email address (RateLimitedError), and answers the same whether or not the member exists.',
     errors: { types: [RateLimitedError, NoRedirectUrlError] },
     authScopes: { apiKey: true },
     args: { input: t.arg({ type: SendSignInLinkInput, required: true }) },
@@ -58,8 +58,8 @@ builder.mutationField('redeemSignInLink', (t) =>
   t.field({
     type: RedeemSignInLinkPayload,
     description:
-      'Exchanges the token from a sign-in link for a session (no credentials needed). A token works once; wrong, used, superseded and expired tokens all give InvalidTokenError.',
-    errors: { types: [InvalidTokenError] },
+      'Exchanges the token from a sign-in link for a session (no credentials needed). A token works once; wrong, used, superseded and expired tokens all give InvalidTokenError. Throttled per client address and per token (RateLimitedError).',
+    errors: { types: [InvalidTokenError, RateLimitedError] },
     args: { token: t.arg.string({ required: true }) },
     resolve: (_root, args, ctx) => redeemSignInLink(ctx, args.token),
   }),

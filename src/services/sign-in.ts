@@ -16,21 +16,17 @@ import {
   type OrganizationRow,
 } from './invitations.ts';
 import { findOrganizationId, type OrganizationLocator } from './organization-locator.ts';
-import { consumeRateLimit, type RateLimit } from './rate-limits.ts';
+import { clientKey, consumeRateLimits, RATE_LIMITS, throttleTokenUse } from './rate-limits.ts';
 import { lockOrganization } from './seats.ts';
 import { issueSession, type IssuedSession } from './sessions.ts';
 import { emailSchema, httpUrlSchema, normalizeEmail, parse } from './validation.ts';
 
 /** How long a sign-in link works. */
 export const SIGN_IN_LINK_MINUTES = 15;
-/** Sign-in links one address may request per hour (counted whether or not it is a member's). */
-export const SIGN_IN_LINKS_PER_EMAIL_PER_HOUR = 10;
+/** Sign-in links one address may request per hour, unless configured otherwise (member or not). */
+export const SIGN_IN_LINKS_PER_EMAIL_PER_HOUR = RATE_LIMITS.signInPerAddress.defaults.points;
 
-export const SIGN_IN_EMAIL_LIMIT: RateLimit = {
-  prefix: 'sign-in-email',
-  points: SIGN_IN_LINKS_PER_EMAIL_PER_HOUR,
-  durationSeconds: 3600,
-};
+export const SIGN_IN_EMAIL_LIMIT = RATE_LIMITS.signInPerAddress;
 
 const sendSchema = z.object({
   email: emailSchema,
@@ -57,7 +53,10 @@ export async function sendSignInLink(
 ): Promise<void> {
   const input = parse(sendSchema, rawInput);
   const emailNormalized = normalizeEmail(input.email);
-  await consumeRateLimit(SIGN_IN_EMAIL_LIMIT, emailNormalized);
+  await consumeRateLimits([
+    [RATE_LIMITS.signInPerClient, clientKey(ctx.clientAddress)],
+    [RATE_LIMITS.signInPerAddress, emailNormalized],
+  ]);
   const organizationId = await findOrganizationId(locator);
   if (!organizationId) return;
   const organization = await prisma.organization.findUnique({ where: { id: organizationId } });
@@ -120,6 +119,7 @@ export async function sendSignInLink(
 
 /** Redeems a sign-in link once for a session; InvalidTokenError for anything else. */
 export async function redeemSignInLink(ctx: Context, token: string): Promise<RedeemedSignInLink> {
+  await throttleTokenUse(ctx, 'signIn', token);
   if (!looksLike('signIn', token)) throw new InvalidTokenError();
   const tokenHash = hashToken(token);
   return prisma.$transaction(async (tx) => {

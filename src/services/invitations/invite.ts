@@ -113,7 +113,7 @@ export async function inviteMember(
     }
   }
   const emailNormalized = normalizeEmail(input.email);
-  await consumeInviteRateLimits(organizationId, emailNormalized);
+  await consumeInviteRateLimits(ctx.caller, organizationId, emailNormalized);
   try {
     return await prisma.$transaction((tx) =>
       inviteInTransaction(tx, ctx, organizationId, input, emailNormalized, field),

@@ -73,7 +73,7 @@ export async function resendInvitation(
 ): Promise<{ invitation: InvitationRow; acceptUrl: string | null }> {
   const input = parse(resendSchema, rawInput, '');
   const { organizationId, emailNormalized } = await findForUpdate(invitationId);
-  await consumeInviteRateLimits(organizationId, emailNormalized);
+  await consumeInviteRateLimits(ctx.caller, organizationId, emailNormalized);
   try {
     return await prisma.$transaction(async (tx) => {
       await lockOrganization(tx, organizationId);

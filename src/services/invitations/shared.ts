@@ -17,42 +17,38 @@ import {
   RoleNotGrantableError,
   UnknownRoleError,
 } from '../../errors.ts';
-import { consumeRateLimit, type RateLimit } from '../rate-limits.ts';
+import { callerKey, consumeRateLimits, RATE_LIMITS } from '../rate-limits.ts';
 import { granterOf } from '../roles.ts';
 import { normalizeEmail } from '../validation.ts';
 import { isUuid } from '../validation.ts';
 
 /** Used when neither the invite nor the organization gives an expiry: seven days. */
 export const DEFAULT_EXPIRATION_MINUTES = 10_080;
-/** Invitations (new, re-sent) an organization may send per hour. */
-export const INVITES_PER_ORGANIZATION_PER_HOUR = 200;
-/** Invitations (new, re-sent) one address may receive from one organization per hour. */
-export const INVITES_PER_EMAIL_PER_HOUR = 20;
+/** Invitations (new, re-sent) an organization may send per hour, unless configured otherwise. */
+export const INVITES_PER_ORGANIZATION_PER_HOUR = RATE_LIMITS.invitePerOrganization.defaults.points;
+/** Invitations one address may receive from one organization per hour, unless configured. */
+export const INVITES_PER_EMAIL_PER_HOUR = RATE_LIMITS.invitePerAddress.defaults.points;
 /** Most invitations in one inviteMembers call. */
 export const MAX_BULK_INVITATIONS = 100;
 
-export const ORGANIZATION_INVITE_LIMIT: RateLimit = {
-  prefix: 'invite-org',
-  points: INVITES_PER_ORGANIZATION_PER_HOUR,
-  durationSeconds: 3600,
-};
-export const EMAIL_INVITE_LIMIT: RateLimit = {
-  prefix: 'invite-email',
-  points: INVITES_PER_EMAIL_PER_HOUR,
-  durationSeconds: 3600,
-};
+export const ORGANIZATION_INVITE_LIMIT = RATE_LIMITS.invitePerOrganization;
+export const EMAIL_INVITE_LIMIT = RATE_LIMITS.invitePerAddress;
 
 export type InvitationRow = Prisma.InvitationGetPayload<object>;
 export type MemberRow = Prisma.MemberGetPayload<object>;
 export type OrganizationRow = Prisma.OrganizationGetPayload<object>;
 
-/** Keys: the organization and the (organization, address) pair. */
+/** One invitation sent (new or re-sent): counts for the caller, the organization and the address. */
 export async function consumeInviteRateLimits(
+  caller: Caller,
   organizationId: string,
   emailNormalized: string,
 ): Promise<void> {
-  await consumeRateLimit(EMAIL_INVITE_LIMIT, `${organizationId}:${emailNormalized}`);
-  await consumeRateLimit(ORGANIZATION_INVITE_LIMIT, organizationId);
+  await consumeRateLimits([
+    [RATE_LIMITS.invitePerCaller, callerKey(caller)],
+    [RATE_LIMITS.invitePerOrganization, organizationId],
+    [RATE_LIMITS.invitePerAddress, `${organizationId}:${emailNormalized}`],
+  ]);
 }
 
 /**

@@ -1,12 +1,14 @@
 // What the holder of an invitation token may do, without any other credential: preview the
 // invitation, accept it (becoming an ACTIVE member with a session) or decline it. Every failure is
-// the same InvalidTokenError, so nothing can be learned by probing tokens.
+// the same InvalidTokenError, so nothing can be learned by probing tokens, and every use is
+// throttled per client address and per token (RateLimitedError) before the token is looked up.
 import { hashToken, looksLike } from '../../auth/tokens.ts';
 import type { Caller, Context } from '../../context.ts';
 import { prisma, type Transaction } from '../../db.ts';
 import { cancelQueuedEmails } from '../../email/outbox.ts';
 import { InvalidTokenError } from '../../errors.ts';
 import { recordAudit } from '../audit.ts';
+import { throttleTokenUse } from '../rate-limits.ts';
 import { lockOrganization } from '../seats.ts';
 import { issueSession, type IssuedSession } from '../sessions.ts';
 import { nameSchema, parse } from '../validation.ts';
@@ -40,7 +42,8 @@ export interface AcceptedInvitation {
  * The live invitation a token belongs to: PENDING and not past its expiry. Anything else, from a
  * malformed token to an expired one, is InvalidTokenError.
  */
-export async function invitationByToken(token: string): Promise<InvitationPreview> {
+export async function invitationByToken(ctx: Context, token: string): Promise<InvitationPreview> {
+  await throttleTokenUse(ctx, 'invitation', token);
   if (!looksLike('invitation', token)) throw new InvalidTokenError();
   const invitation = await prisma.invitation.findUnique({
     where: { tokenHash: hashToken(token) },
@@ -94,6 +97,7 @@ export async function acceptInvitation(
   token: string,
   rawName?: string | null,
 ): Promise<AcceptedInvitation> {
+  await throttleTokenUse(ctx, 'invitation', token);
   const name = parse(nameSchema.nullish(), rawName, 'name');
   if (!looksLike('invitation', token)) throw new InvalidTokenError();
   return prisma.$transaction(async (tx) => {
@@ -154,6 +158,7 @@ export async function acceptInvitation(
 
 /** Declines: the invitation is DECLINED, its token dead, its INVITED member row released. */
 export async function declineInvitation(ctx: Context, token: string): Promise<InvitationPreview> {
+  await throttleTokenUse(ctx, 'invitation', token);
   if (!looksLike('invitation', token)) throw new InvalidTokenError();
   return prisma.$transaction(async (tx) => {
     const invitation = await claim(tx, token, { status: 'DECLINED', declinedAt: new Date() });
