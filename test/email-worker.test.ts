@@ -252,6 +252,70 @@ describe('email worker over SMTP', () => {
     expect(await row(id)).toMatchObject({ status: 'SENT', attempts: 2, lockedBy: null });
   });
 
+  it('claims for 30 s by default, so a crash holds mail back for at most that long', async () => {
+    const { id } = await queue();
+    let lockedUntil: Date | null = null;
+    smtp.onMessage(async () => {
+      lockedUntil = (await row(id)).lockedUntil;
+    });
+    const before = Date.now();
+    expect(await worker().runOnce()).toBe(1);
+    expect(lockedUntil).not.toBeNull();
+    const leaseMs = lockedUntil!.getTime() - before;
+    expect(leaseMs).toBeGreaterThan(25_000);
+    expect(leaseMs).toBeLessThan(35_000);
+  });
+
+  it('keeps the claim on a send that outlasts the lease: no other worker sends it too', async () => {
+    const { id } = await queue();
+    const slow = worker({ workerId: 'slow', leaseMs: 300 });
+    const other = worker({ workerId: 'other', leaseMs: 300 });
+    let releaseSend!: () => void;
+    const sending = new Promise<void>((resolve) => {
+      // Only the first message is held; a second copy (the bug this guards against) goes through.
+      smtp.onMessage(() => {
+        if (releaseSend) return;
+        resolve();
+        return new Promise<void>((release) => (releaseSend = release));
+      });
+    });
+    const slowRun = slow.runOnce();
+    await sending;
+    // Three leases later the send is still running; the other worker finds nothing to claim.
+    for (let i = 0; i < 3; i += 1) {
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      expect(await other.runOnce()).toBe(0);
+      expect((await row(id)).lockedBy).toBe('slow');
+    }
+    releaseSend();
+    expect(await slowRun).toBe(1);
+    expect(smtp.received.map((mail) => mail.emailId)).toEqual([id]);
+    expect(await row(id)).toMatchObject({ status: 'SENT', attempts: 1 });
+  });
+
+  it('sends the very same message again after a crash between the send and its record', async () => {
+    const { id, to } = await queue();
+    // The first worker hands the mail to the SMTP server and dies before writing SENT.
+    const dying: MailTransport = {
+      kind: 'smtp',
+      close: async () => {},
+      async send(email) {
+        await transport.send(email);
+        throw new Error('the process died here');
+      },
+    };
+    expect(await worker({ transport: dying }).runOnce()).toBe(1);
+    expect(await row(id)).toMatchObject({ status: 'QUEUED', attempts: 1 });
+    expect(await worker().runOnce()).toBe(1);
+
+    const copies = smtp.received.filter((mail) => mail.emailId === id);
+    expect(copies).toHaveLength(2);
+    const messageIds = copies.map((mail) => mail.parsed.messageId);
+    expect(messageIds).toEqual([`<${id}@roster.test>`, `<${id}@roster.test>`]);
+    for (const mail of copies) expect(mail.parsed.text).toContain(linkFor(to));
+    expect(await row(id)).toMatchObject({ status: 'SENT', messageId: `<${id}@roster.test>` });
+  });
+
   it('gives up on a message whose last attempt was claimed by a worker that crashed', async () => {
     const { id } = await queue();
     await prisma.emailOutbox.update({ where: { id }, data: { maxAttempts: 1 } });

@@ -5,12 +5,16 @@ import crypto from 'node:crypto';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import nodemailer from 'nodemailer';
+import addressparser from 'nodemailer/lib/addressparser/index.js';
 import { parseConnectionUrl } from 'nodemailer/lib/shared/index.js';
 import type { Config } from '../config.ts';
 import { logger as rootLogger, type Logger } from '../logger.ts';
 
 export interface OutgoingEmail {
-  /** The outbox row id; sent as the X-Roster-Email-Id header and used to name sink files. */
+  /**
+   * The outbox row id; sent as the X-Roster-Email-Id header, used to name sink files, and the
+   * Message-ID's left part, so that every attempt at one row sends the same Message-ID.
+   */
   id?: string;
   to: string;
   subject: string;
@@ -42,10 +46,21 @@ export function isPermanentFailure(error: unknown): boolean {
   return typeof responseCode === 'number' && responseCode >= 500 && responseCode < 600;
 }
 
+/**
+ * The Message-ID of an outbox row's mail: `<row id@domain of MAIL_FROM>`. Stable across retries
+ * and processes, so a copy sent again after a crash is recognisably the same message.
+ */
+export function messageIdFor(emailId: string, from: string): string {
+  const [sender] = addressparser(from, { flatten: true });
+  const domain = sender?.address.split('@')[1]?.trim() || 'roster.invalid';
+  return `<${emailId}@${domain}>`;
+}
+
 /** The nodemailer message for an email, the same for SMTP and for the sink. */
 function message(from: string, email: OutgoingEmail) {
   return {
     from,
+    ...(email.id ? { messageId: messageIdFor(email.id, from) } : {}),
     to: email.to,
     subject: email.subject,
     html: email.html,

@@ -1,7 +1,12 @@
 // Delivers the email outbox. Each run claims due rows with one UPDATE … FOR UPDATE SKIP LOCKED
 // statement, taking a lease (locked_by, locked_until), so that any number of server processes on
-// one database share the work and never send one message twice; a crashed worker's rows become
-// claimable again once its lease runs out. The outbox table is the only state: no job library.
+// one database share the work. The lease is short (EMAIL_LEASE_MS, 30 s by default) and renewed
+// while the batch runs, so a crashed worker's rows are claimable again within one lease.
+//
+// Delivery is at least once: a worker that dies after the SMTP server took a message but before
+// the row says SENT leaves it to be sent again. The copy is the very same message (its Message-ID
+// is derived from the outbox row, its link is the row's stored one), so mail systems can drop it.
+// The outbox table is the only state: no job library.
 import crypto from 'node:crypto';
 import os from 'node:os';
 import { prisma as defaultPrisma, type PrismaClient } from '../db.ts';
@@ -19,8 +24,9 @@ export interface EmailWorkerOptions {
   /** Names this worker in locked_by; default host:pid:random. */
   workerId?: string;
   /**
-   * How long a claim holds a row, renewed before each send; default 5 minutes. Must be well above
-   * the SMTP timeouts, or a slow send could be claimed and sent again by another worker.
+   * How long a claim holds a row; default 30 s (EMAIL_LEASE_MS). While a batch runs its rows are
+   * renewed every third of it, so a slow send keeps its claim, and a crash frees them within one
+   * lease.
    */
   leaseMs?: number;
   /** Delay before retry number `attempt + 1`, after `attempt` failures (default: see defaultBackoff). */
@@ -42,6 +48,9 @@ export interface EmailWorker {
 }
 
 const MAX_ERROR_LENGTH = 1000;
+
+/** The claim lease when none is configured: a crash delays mail by at most this much. */
+export const DEFAULT_LEASE_MS = 30_000;
 
 /** base · 2^(attempt−1), capped at `maxMs`, with "equal jitter" (between half and all of it). */
 export function exponentialBackoff(baseMs: number, maxMs: number): (attempt: number) => number {
@@ -152,7 +161,7 @@ function describeError(error: unknown): string {
 export function createEmailWorker(options: EmailWorkerOptions): EmailWorker {
   const workerId = options.workerId ?? defaultWorkerId();
   const batchSize = options.batchSize ?? 10;
-  const leaseMs = options.leaseMs ?? 5 * 60_000;
+  const leaseMs = options.leaseMs ?? DEFAULT_LEASE_MS;
   const backoff = options.backoff ?? defaultBackoff;
   const log = logger.child({ component: 'email-worker', workerId });
   // Resolved at each use: `prisma` from db.ts is assigned when the database opens.
@@ -162,7 +171,8 @@ export function createEmailWorker(options: EmailWorkerOptions): EmailWorker {
   async function deliver(row: ClaimedEmail): Promise<Outcome> {
     // Still ours and still queued? A revoke or resend may have cancelled it since the claim (the
     // cancel clears locked_by). The same statement renews the lease for this one send and reads
-    // the secret, which is never held longer than needed.
+    // the secret (the link stored when the mail was queued: a retry sends the same link), which
+    // is never held longer than needed.
     const [current] = await db().$queryRaw<{ secret: string | null }[]>`
       UPDATE email_outbox
       SET locked_until = now() + ${leaseMs}::double precision * interval '1 millisecond',
@@ -232,17 +242,52 @@ export function createEmailWorker(options: EmailWorkerOptions): EmailWorker {
     return 'retry';
   }
 
+  /**
+   * Keeps the claim on the batch's rows while it runs: every third of the lease, the rows still
+   * held by this worker (not yet sent, failed or cancelled) get a full lease again. A renewal that
+   * fails is logged; the next one may succeed before the lease runs out.
+   */
+  function holdLeases(ids: readonly string[]): () => Promise<void> {
+    const renew = async () => {
+      try {
+        await db().$executeRaw`
+          UPDATE email_outbox
+          SET locked_until = now() + ${leaseMs}::double precision * interval '1 millisecond'
+          WHERE id = ANY(${[...ids]}::uuid[]) AND locked_by = ${workerId} AND status = 'QUEUED'`;
+      } catch (error) {
+        log.warn({ err: error }, 'could not renew the outbox lease');
+      }
+    };
+    // One renewal at a time: a slow one is not overtaken by the next.
+    let renewing: Promise<void> = Promise.resolve();
+    const timer = setInterval(
+      () => (renewing = renewing.then(renew)),
+      Math.max(1, Math.floor(leaseMs / 3)),
+    );
+    timer.unref();
+    return async () => {
+      clearInterval(timer);
+      await renewing;
+    };
+  }
+
   async function runBatch(): Promise<number> {
     await failAbandoned(db());
     await cancelDeadLinks(db());
     const claimed = await claimDueEmails(db(), workerId, batchSize, leaseMs);
-    for (const row of claimed) {
-      try {
-        await deliver(row);
-      } catch (error) {
-        // The database failed mid-delivery: the lease runs out and another run retries the row.
-        log.error({ err: error, emailId: row.id }, 'email delivery interrupted');
+    if (claimed.length === 0) return 0;
+    const release = holdLeases(claimed.map((row) => row.id));
+    try {
+      for (const row of claimed) {
+        try {
+          await deliver(row);
+        } catch (error) {
+          // The database failed mid-delivery: the lease runs out and another run retries the row.
+          log.error({ err: error, emailId: row.id }, 'email delivery interrupted');
+        }
       }
+    } finally {
+      await release();
     }
     return claimed.length;
   }
