@@ -270,7 +270,7 @@ describe('email worker over SMTP', () => {
     const { id } = await queue();
     const slow = worker({ workerId: 'slow', leaseMs: 300 });
     const other = worker({ workerId: 'other', leaseMs: 300 });
-    let releaseSend!: () => void;
+    let releaseSend: (() => void) | undefined;
     const sending = new Promise<void>((resolve) => {
       // Only the first message is held; a second copy (the bug this guards against) goes through.
       smtp.onMessage(() => {
@@ -287,7 +287,7 @@ describe('email worker over SMTP', () => {
       expect(await other.runOnce()).toBe(0);
       expect((await row(id)).lockedBy).toBe('slow');
     }
-    releaseSend();
+    releaseSend!();
     expect(await slowRun).toBe(1);
     expect(smtp.received.map((mail) => mail.emailId)).toEqual([id]);
     expect(await row(id)).toMatchObject({ status: 'SENT', attempts: 1 });
