@@ -12,6 +12,8 @@ export interface ReceivedMail {
   parsed: Email;
   /** The X-Roster-Email-Id header: the outbox row the message came from. */
   emailId?: string;
+  /** The name the client gave in EHLO/HELO (nodemailer's `name` option, e.g. ?name= in SMTP_URL). */
+  clientHostname?: string;
 }
 
 export interface Refusal {
@@ -76,6 +78,7 @@ export async function startTestSmtpServer(): Promise<TestSmtpServer> {
             raw: raw.toString('utf8'),
             parsed,
             emailId: parsed.headers.find((header) => header.key === 'x-roster-email-id')?.value,
+            clientHostname: session.hostNameAppearsAs,
           };
           state.received.push(mail);
           await handler?.(mail);
