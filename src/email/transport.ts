@@ -80,8 +80,8 @@ export interface SmtpTransportOptions {
 
 export function createSmtpTransport(options: SmtpTransportOptions): MailTransport {
   const transporter = nodemailer.createTransport({
-    // A pooled connection is reused across a batch. Timeouts stay far below the worker's lease
-    // so that a hung server cannot outlive the claim and let another worker send the mail too.
+    // A pooled connection is reused across a batch. The timeouts bound how long a hung server
+    // holds up a batch; the worker renews its claim meanwhile, so no other worker sends the mail.
     pool: true,
     maxConnections: 2,
     connectionTimeout: 15_000,
