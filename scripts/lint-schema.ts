@@ -19,7 +19,9 @@ export interface SchemaLintResult {
  * (except under NODE_ENV=test), so a process lints one schema file, as the CLI below does.
  */
 export async function lintSchema(file: string): Promise<SchemaLintResult> {
-  const configModule = pathToFileURL(path.resolve(import.meta.dirname, '..', 'eslint.schema.config.js'));
+  const configModule = pathToFileURL(
+    path.resolve(import.meta.dirname, '..', 'eslint.schema.config.js'),
+  );
   const { schemaLintConfig } = (await import(configModule.href)) as {
     schemaLintConfig(schemaFile: string): Linter.Config[];
   };

@@ -194,7 +194,9 @@ export async function runStory(options: StoryOptions): Promise<StoryResult> {
   const link = await waitForMailLink(options.mailDir, options.owner.email, { since: invitedAt });
   const token = link.searchParams.get('token');
   if (!token) throw new Error(`The invitation link has no token: ${link.origin}${link.pathname}`);
-  log(`found the invitation mail to ${options.owner.email}, linking to ${link.origin}${link.pathname}`);
+  log(
+    `found the invitation mail to ${options.owner.email}, linking to ${link.origin}${link.pathname}`,
+  );
 
   // Frontend, accept page: no credentials, the token is enough.
   const anonymous = createClient(options.graphqlUrl);
