@@ -11,7 +11,7 @@
 // Run: node --import tsx examples/codegen.ts   (npm run example:codegen)
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { pathToFileURL } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { preset } from '@graphql-codegen/client-preset';
 import { codegen } from '@graphql-codegen/core';
 import { buildSchema, parse } from 'graphql';
@@ -19,7 +19,7 @@ import { buildSchema, parse } from 'graphql';
 /** The preset's document entries (the type of @graphql-codegen/plugin-helpers' Types.DocumentFile). */
 type DocumentFile = Parameters<typeof preset.buildGeneratesSection>[0]['documents'][number];
 
-const here = path.dirname(new URL(import.meta.url).pathname);
+const here = path.dirname(fileURLToPath(import.meta.url));
 
 export const codegenConfig = {
   schema: path.join(here, '..', 'schema.graphql'),
