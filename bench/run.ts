@@ -4,7 +4,7 @@
 //
 // Environment (or flags): DATABASE_URL (a PostgreSQL database the bench may fill; unset = the
 // embedded database, Roster rows only), BENCH_ROUNDS / --rounds (3), BENCH_REQUESTS / --requests
-// (invites per run, 1000), BENCH_READS / --reads (reads and accepts per run, 400),
+// (invites per run, 600), BENCH_READS / --reads (reads and accepts per run, 300),
 // BENCH_SCALE / --scale (pending invitations in the scale case, 100000), BENCH_ONLY / --only
 // (comma-separated: invite10, invite50, read, accept, scale), BENCH_CPU_PROF / --cpu-prof DIR
 // (write a V8 CPU profile of the Roster server there), BENCH_EMAIL_WORKER=true (deliver mail to the
@@ -47,8 +47,8 @@ const { values: flags } = parseArgs({
 const env = process.env;
 const settings = {
   rounds: Number(flags.rounds ?? env.BENCH_ROUNDS ?? 3),
-  requests: Number(flags.requests ?? env.BENCH_REQUESTS ?? 1000),
-  reads: Number(flags.reads ?? env.BENCH_READS ?? 400),
+  requests: Number(flags.requests ?? env.BENCH_REQUESTS ?? 600),
+  reads: Number(flags.reads ?? env.BENCH_READS ?? 300),
   scale: Number(flags.scale ?? env.BENCH_SCALE ?? 100_000),
   only: new Set((flags.only ?? env.BENCH_ONLY ?? 'invite10,invite50,read,accept,scale').split(',')),
   cpuProf: flags['cpu-prof'] ?? env.BENCH_CPU_PROF,
@@ -94,6 +94,7 @@ function checked(label: string, result: LoadResult): LoadResult {
     `  ${label}: ${fmtRate(result.rate)}, p50 ${fmtMs(result.p50)}, p99 ${fmtMs(result.p99)}, ${result.ok} ok${bad ? `, ${result.failed} failed, ${result.unchecked} unchecked` : ''}`,
   );
   if (bad) {
+    for (const [reason, count] of result.problems) say(`    ${count}× ${reason}`);
     failures.push(
       `${label}: ${result.failed} failed, ${result.unchecked} unchecked: ${[...result.problems]
         .map(([reason, count]) => `${count}× ${reason}`)
@@ -486,15 +487,15 @@ async function main() {
       }
       const readRuns: LoadResult[] = [];
       const helloRuns: LoadResult[] = [];
-      for (let round = 1; round <= settings.rounds + 1; round++) {
+      for (let round = 0; round <= settings.rounds; round++) {
         // Round 0 warms both up and is not counted.
-        const label = round > settings.rounds ? 'warm-up' : `${round}`;
+        const label = round === 0 ? 'warm-up' : `${round}`;
         const read = checked(
           `Roster ${label}`,
           await load({
             url: roster.url,
             connections: 10,
-            requests: round > settings.rounds ? 50 : settings.reads,
+            requests: round === 0 ? 50 : settings.reads,
             headers: { authorization: `Bearer ${boot.session.token}` },
             body: () => ({ query: SESSION_READ }),
             check: (body) => sessionReadProblem(body),
@@ -505,13 +506,13 @@ async function main() {
           await load({
             url: `${hello.url}/graphql`,
             connections: 10,
-            requests: round > settings.rounds ? 200 : Math.max(settings.reads, 2000),
+            requests: round === 0 ? 200 : Math.max(settings.reads, 2000),
             body: () => ({ query: '{ hello }' }),
             check: (body) =>
               body.data?.hello === 'world' ? null : JSON.stringify(body).slice(0, 200),
           }),
         );
-        if (round <= settings.rounds) {
+        if (round > 0) {
           readRuns.push(read);
           helloRuns.push(helloRun);
         }
@@ -587,7 +588,7 @@ async function main() {
 
     if (settings.only.has('scale')) {
       say(`\nScale: ${settings.scale.toLocaleString('en-US')} pending invitations, seat limit set`);
-      const seatLimit = 10_000_000;
+      const seatLimit = 1_000_000; // the largest Roster accepts
       const big = await newOrganization(seatLimit);
       const started = performance.now();
       await db.query(
@@ -656,7 +657,7 @@ async function main() {
               (await pendingIn(org.raw)) - before,
               kind === 'invite' ? run.ok : 0,
             );
-            runs[name === '100k' ? 'big' : 'empty'].push(run);
+            runs[name === 'full' ? 'big' : 'empty'].push(run);
           }
         }
         const b = summarize(runs.big);
@@ -665,12 +666,13 @@ async function main() {
           workload,
           roster: `p50 ${fmtMs(b.p50)} (${fmtRate(b.rate)})`,
           comparison: `empty organization: p50 ${fmtMs(e.p50)} (${fmtRate(e.rate)})`,
-          ratio: `${(b.p50 / Math.max(e.p50, 1)).toFixed(1)}× slower`,
+          ratio: `p50 ${(b.p50 / Math.max(e.p50, 1)).toFixed(1)}× the empty one's`,
         });
       };
+      const many = `${settings.scale >= 1000 ? `${Math.round(settings.scale / 1000)}k` : settings.scale} pending`;
       const few = Math.min(Math.max(20, Math.round(settings.reads / 4)), 95);
-      await scaleCase('invite, seat limit, 100k pending, 1 connection', 1, few, 'invite');
-      await scaleCase('invite, seat limit, 100k pending, 10 connections', 10, few * 2, 'invite');
+      await scaleCase(`invite, seat limit, ${many}, 1 connection`, 1, few, 'invite');
+      await scaleCase(`invite, seat limit, ${many}, 10 connections`, 10, few * 2, 'invite');
       await scaleCase(
         'first page of invitations + totalCount, 100k pending, 10 conn.',
         10,
