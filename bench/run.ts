@@ -387,11 +387,13 @@ async function main() {
       return run;
     };
 
-    // Warm every server up (first requests compile and fill caches) before measuring.
-    say('Warming up');
-    await rosterInvites('warm-up Roster', 10, 200);
-    if (floor) await floorInvites('warm-up floor', 10, 200);
-    if (betterAuth) await betterAuthInvites('warm-up better-auth', 10, 200);
+    // Warm every server up (first requests compile and fill caches) before measuring invites.
+    if (['invite10', 'invite50', 'accept', 'scale'].some((name) => settings.only.has(name))) {
+      say('Warming up');
+      await rosterInvites('warm-up Roster', 10, 200);
+      if (floor) await floorInvites('warm-up floor', 10, 200);
+      if (betterAuth) await betterAuthInvites('warm-up better-auth', 10, 200);
+    }
 
     for (const connections of [10, 50]) {
       if (!settings.only.has(`invite${connections}`)) continue;
