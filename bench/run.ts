@@ -404,14 +404,30 @@ async function main() {
         floor: [] as LoadResult[],
       };
       for (let round = 1; round <= settings.rounds; round++) {
-        runs.roster.push(await rosterInvites(`Roster ${round}`, connections, settings.requests));
+        runs.roster.push(
+          await rosterInvites(
+            `${connections} conn., Roster ${round}`,
+            connections,
+            settings.requests,
+          ),
+        );
         if (betterAuth) {
           runs.betterAuth.push(
-            await betterAuthInvites(`better-auth ${round}`, connections, settings.requests),
+            await betterAuthInvites(
+              `${connections} conn., better-auth ${round}`,
+              connections,
+              settings.requests,
+            ),
           );
         }
         if (floor)
-          runs.floor.push(await floorInvites(`floor ${round}`, connections, settings.requests));
+          runs.floor.push(
+            await floorInvites(
+              `${connections} conn., floor ${round}`,
+              connections,
+              settings.requests,
+            ),
+          );
       }
       const r = summarize(runs.roster);
       const workload = `inviteMember, ${connections} connections`;
