@@ -42,7 +42,7 @@ export async function load(options: LoadOptions): Promise<LoadResult> {
   const started = performance.now();
   const result = await autocannon({
     url: options.url,
-    connections: options.connections,
+    connections: Math.min(options.connections, options.requests),
     amount: options.requests,
     timeout: 60,
     method: 'POST',
