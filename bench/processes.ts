@@ -1,0 +1,92 @@
+// The servers under test run as child processes, each writing its output to a log file. A child is
+// ready when its log shows the URL it listens on (a JSON line with `url`).
+import { spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+
+export interface Child {
+  name: string;
+  pid: number;
+  url: string;
+  /** The first line of its log that carried `url`, parsed (the others may print more there). */
+  ready: Record<string, unknown>;
+  logFile: string;
+  /** Peak resident set size so far (VmHWM), in MB. */
+  peakRssMb(): number;
+  /** Resident set size now (VmRSS), in MB. */
+  rssMb(): number;
+  stop(): Promise<void>;
+}
+
+function statusField(pid: number, field: string): number {
+  const status = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
+  const kb = new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(status)?.[1];
+  if (!kb) throw new Error(`No ${field} for process ${pid}`);
+  return Number(kb) / 1024;
+}
+
+export async function startChild(options: {
+  name: string;
+  args: string[];
+  env: Record<string, string | undefined>;
+  logDir: string;
+  /** Finds the listening URL in one parsed log line. */
+  urlOf?: (line: Record<string, unknown>) => string | undefined;
+  timeoutMs?: number;
+}): Promise<Child> {
+  const logFile = path.join(options.logDir, `${options.name}.log`);
+  const fd = fs.openSync(logFile, 'w');
+  const proc: ChildProcess = spawn(process.execPath, options.args, {
+    cwd: path.resolve(import.meta.dirname, '..'),
+    env: options.env as NodeJS.ProcessEnv,
+    stdio: ['ignore', fd, fd],
+  });
+  fs.closeSync(fd);
+  let exited: number | null | undefined;
+  const exit = new Promise<void>((resolve) =>
+    proc.once('exit', (code) => {
+      exited = code;
+      resolve();
+    }),
+  );
+  const urlOf = options.urlOf ?? ((line) => (typeof line.url === 'string' ? line.url : undefined));
+  const deadline = Date.now() + (options.timeoutMs ?? 120_000);
+  for (;;) {
+    for (const text of fs.readFileSync(logFile, 'utf8').split('\n')) {
+      if (!text.startsWith('{')) continue;
+      let line: Record<string, unknown>;
+      try {
+        line = JSON.parse(text) as Record<string, unknown>;
+      } catch {
+        continue;
+      }
+      const url = urlOf(line);
+      if (url) {
+        const pid = proc.pid!;
+        return {
+          name: options.name,
+          pid,
+          url,
+          ready: line,
+          logFile,
+          peakRssMb: () => statusField(pid, 'VmHWM'),
+          rssMb: () => statusField(pid, 'VmRSS'),
+          async stop() {
+            if (exited === undefined) proc.kill('SIGTERM');
+            const timer = setTimeout(() => proc.kill('SIGKILL'), 15_000);
+            await exit;
+            clearTimeout(timer);
+          },
+        };
+      }
+    }
+    if (exited !== undefined) {
+      throw new Error(`${options.name} exited (${exited}) before it was ready; see ${logFile}`);
+    }
+    if (Date.now() > deadline) {
+      proc.kill('SIGKILL');
+      throw new Error(`${options.name} was not ready in time; see ${logFile}`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
