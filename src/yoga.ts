@@ -1,6 +1,5 @@
 // The Yoga instance, separate from the listener so tests can call `yoga.fetch(...)` in-process.
 import crypto from 'node:crypto';
-import { renderGraphiQL } from '@graphql-yoga/render-graphiql';
 import { GraphQLError } from 'graphql';
 import {
   createYoga,
@@ -10,6 +9,7 @@ import {
   type YogaServerInstance,
 } from 'graphql-yoga';
 import { RosterError } from './errors.ts';
+import { useGraphiQL } from './http/graphiql.ts';
 import type { Context } from './context.ts';
 import { prisma } from './db.ts';
 import { logger } from './logger.ts';
@@ -105,10 +105,7 @@ export function createRosterYoga(options: YogaOptions = {}): RosterYoga {
     schema,
     graphqlEndpoint: '/graphql',
     landingPage: false,
-    graphiql: options.graphiql
-      ? { title: 'Roster', defaultQuery: '{ viewer { __typename } }' }
-      : false,
-    renderGraphiQL,
+    graphiql: false, // served by useGraphiQL (src/http/graphiql.ts)
     logging: log,
     maskedErrors: {
       // A typed failure raised where no result union can carry it (a type-level scope on a plain
@@ -129,6 +126,11 @@ export function createRosterYoga(options: YogaOptions = {}): RosterYoga {
       requestId: requestIdOf(request),
       caller: await authenticate(request.headers.get('authorization')),
     }),
-    plugins: [useRequestLog(), useHealthChecks(), useUnexpectedErrorLog()],
+    plugins: [
+      useRequestLog(),
+      useHealthChecks(),
+      useUnexpectedErrorLog(),
+      useGraphiQL({ enabled: options.graphiql === true, endpoint: '/graphql', title: 'Roster' }),
+    ],
   });
 }
