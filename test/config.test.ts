@@ -107,6 +107,24 @@ describe('the server process', () => {
     expect(result.stderr).not.toContain('hunter2');
   });
 
+  it('the roster CLI reports a bad configuration the same way', () => {
+    const result = spawnSync(
+      process.execPath,
+      [path.join(root, 'src/cli/bin.js'), 'api-key', 'list'],
+      {
+        cwd: root,
+        env: { ...base, NODE_ENV: 'development', SESSION_TTL_MINUTES: '1' },
+        encoding: 'utf8',
+        timeout: 60_000,
+      },
+    );
+    expect(result.status).toBe(1);
+    expect(result.stdout).toBe('');
+    expect(result.stderr.trim()).toBe(
+      'Invalid SESSION_TTL_MINUTES: got "1", expected a whole number of minutes, at least 5',
+    );
+  });
+
   it('reads .env from the working directory; the environment wins over it', () => {
     const dir = fs.mkdtempSync(path.join(scratch, 'dotenv-'));
     fs.writeFileSync(path.join(dir, '.env'), 'PORT=from-dotenv\nGRAPHIQL=maybe\n');
