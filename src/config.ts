@@ -1,95 +1,78 @@
 // Configuration comes from the environment (and a .env file, see loadEnvFile), parsed once and
 // validated with zod so that a typo fails at start-up with the variable's name rather than later at
-// first use. `.describe()` on a setting says what it expects, for the one-line message a person reads
-// when the value is wrong; .env.example lists every setting with its default (a test checks).
+// first use, as one line a person can act on. .env.example lists every setting with its default
+// (a test compares the two).
 import fs from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
 
-const BOOLEAN = 'true or false (also 1/0, yes/no)';
 const boolean = z
   .enum(['true', 'false', '1', '0', 'yes', 'no'])
   .transform((value) => value === 'true' || value === '1' || value === 'yes');
 
 const schema = z.object({
-  NODE_ENV: z
-    .enum(['development', 'production', 'test'])
-    .default('development')
-    .describe('development, production or test'),
-  PORT: z.coerce
-    .number()
-    .int()
-    .min(0)
-    .max(65535)
-    .default(4000)
-    .describe('a port number from 0 to 65535'),
-  HOST: z.string().default('0.0.0.0').describe('an interface address or host name'),
+  NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+  PORT: z.coerce.number().int().min(0).max(65535).default(4000),
+  HOST: z.string().default('0.0.0.0'),
   /** PostgreSQL connection string; when absent Roster runs an embedded database in DATA_DIR. */
-  DATABASE_URL: z
-    .url({ protocol: /^postgres(ql)?$/ })
-    .optional()
-    .describe(
-      'a PostgreSQL URL (postgresql://user:password@host:5432/database), or nothing for the embedded database',
-    ),
+  DATABASE_URL: z.url({ protocol: /^postgres(ql)?$/ }).optional(),
   /** Where the embedded database and the local mail sink keep their files. */
-  DATA_DIR: z.string().default('.roster-data').describe('a folder path'),
-  DATABASE_POOL_SIZE: z.coerce
-    .number()
-    .int()
-    .min(1)
-    .max(100)
-    .default(10)
-    .describe('a whole number from 1 to 100'),
+  DATA_DIR: z.string().default('.roster-data'),
+  DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(100).default(10),
   /** Apply pending migrations when the server starts. */
-  MIGRATE_ON_START: boolean.prefault('true').describe(BOOLEAN),
-  LOG_LEVEL: z
-    .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
-    .default('info')
-    .describe('fatal, error, warn, info, debug, trace or silent'),
+  MIGRATE_ON_START: boolean.prefault('true'),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   /** GraphiQL at /graphql; on by default outside production. */
-  GRAPHIQL: boolean.optional().describe(BOOLEAN),
+  GRAPHIQL: boolean.optional(),
   /** How long a member session lasts, in minutes (default 30 days). */
   SESSION_TTL_MINUTES: z.coerce
     .number()
     .int()
     .min(5)
-    .default(60 * 24 * 30)
-    .describe('a whole number of minutes, at least 5'),
+    .default(60 * 24 * 30),
   /** SMTP server for outgoing mail, e.g. smtp://user:pass@smtp.example.com:587; absent = local sink. */
-  SMTP_URL: z
-    .url({ protocol: /^smtps?$/ })
-    .optional()
-    .describe(
-      'an SMTP URL (smtp://user:password@host:587 or smtps://…:465), or nothing for the local mail sink',
-    ),
-  MAIL_FROM: z.string().default('Roster <no-reply@roster.local>').describe('a sender address'),
+  SMTP_URL: z.url({ protocol: /^smtps?$/ }).optional(),
+  MAIL_FROM: z.string().default('Roster <no-reply@roster.local>'),
   /** Run the email outbox worker inside the server process. */
-  EMAIL_WORKER: boolean.prefault('true').describe(BOOLEAN),
-  EMAIL_WORKER_INTERVAL_MS: z.coerce
-    .number()
-    .int()
-    .min(10)
-    .default(1000)
-    .describe('a whole number of milliseconds, at least 10'),
+  EMAIL_WORKER: boolean.prefault('true'),
+  EMAIL_WORKER_INTERVAL_MS: z.coerce.number().int().min(10).default(1000),
   /** First retry delay after a failed send; doubles each attempt (with jitter) up to the max. */
-  EMAIL_RETRY_BASE_MS: z.coerce
-    .number()
-    .int()
-    .min(1)
-    .default(5_000)
-    .describe('a whole number of milliseconds, at least 1'),
+  EMAIL_RETRY_BASE_MS: z.coerce.number().int().min(1).default(5_000),
   EMAIL_RETRY_MAX_MS: z.coerce
     .number()
     .int()
     .min(1)
-    .default(60 * 60_000)
-    .describe('a whole number of milliseconds, at least 1'),
+    .default(60 * 60_000),
   /** Directory of custom email templates selected by templateId. */
-  EMAIL_TEMPLATES_DIR: z.string().optional().describe('a folder path'),
+  EMAIL_TEMPLATES_DIR: z.string().optional(),
 });
 
+type SettingName = keyof typeof schema.shape;
+
 /** Every setting Roster reads, for .env.example's test. */
-export const settingNames = Object.keys(schema.shape);
+export const settingNames = Object.keys(schema.shape) as SettingName[];
+
+const BOOLEAN = 'true or false (also 1/0, yes/no)';
+const MILLISECONDS = 'a whole number of milliseconds';
+
+/** What each setting expects, said to a person whose value was refused (else zod's message). */
+const expectations: Partial<Record<SettingName, string>> = {
+  NODE_ENV: 'development, production or test',
+  PORT: 'a port number from 0 to 65535',
+  DATABASE_URL:
+    'a PostgreSQL URL (postgresql://user:password@host:5432/database), or nothing for the embedded database',
+  DATABASE_POOL_SIZE: 'a whole number from 1 to 100',
+  MIGRATE_ON_START: BOOLEAN,
+  LOG_LEVEL: 'fatal, error, warn, info, debug, trace or silent',
+  GRAPHIQL: BOOLEAN,
+  SESSION_TTL_MINUTES: 'a whole number of minutes, at least 5',
+  SMTP_URL:
+    'an SMTP URL (smtp://user:password@host:587 or smtps://…:465), or nothing for the local mail sink',
+  EMAIL_WORKER: BOOLEAN,
+  EMAIL_WORKER_INTERVAL_MS: `${MILLISECONDS}, at least 10`,
+  EMAIL_RETRY_BASE_MS: `${MILLISECONDS}, at least 1`,
+  EMAIL_RETRY_MAX_MS: `${MILLISECONDS}, at least 1`,
+};
 
 export type Config = z.infer<typeof schema> & { graphiql: boolean; dataDir: string };
 
@@ -134,8 +117,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (!parsed.success) {
     const problems = parsed.error.issues.map((issue) => {
       const name = String(issue.path[0] ?? '');
-      const setting = schema.shape[name as keyof typeof schema.shape];
-      const expected = setting?.description ?? issue.message;
+      const expected = expectations[name as SettingName] ?? issue.message;
       return `Invalid ${name}: got ${describeValue(name, given[name])}, expected ${expected}`;
     });
     throw new ConfigError([...new Set(problems)]);

@@ -15,7 +15,7 @@ afterAll(() => fs.rmSync(scratch, { recursive: true, force: true }));
 
 // The surrounding environment without any Roster setting, so each case says exactly what it sets.
 const base = Object.fromEntries(
-  Object.entries(process.env).filter(([name]) => !settingNames.includes(name)),
+  Object.entries(process.env).filter(([name]) => !(settingNames as string[]).includes(name)),
 );
 
 function problemsOf(env: Record<string, string>): string[] {
