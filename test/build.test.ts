@@ -1,6 +1,6 @@
 // The production build as an operator runs it: `npm run build`, then the compiled server and CLI with
 // NODE_ENV=production (no tsx, no TypeScript), on a fresh embedded database.
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import { builtinModules } from 'node:module';
 import os from 'node:os';
@@ -11,6 +11,20 @@ const root = path.resolve(import.meta.dirname, '..');
 const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'roster-build-'));
 const { DATABASE_URL: _ignored, ...inherited } = process.env;
 const env = { ...inherited, DATA_DIR: dataDir, NODE_ENV: 'production', LOG_LEVEL: 'info' };
+
+/**
+ * Runs a command to its end, asynchronously: a long synchronous child (the build takes a minute on a
+ * busy machine) would stall vitest's worker past its own timeouts.
+ */
+async function run(command: string, args: string[]) {
+  const child = spawn(command, args, { cwd: root, env });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (chunk: Buffer) => (stdout += chunk));
+  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk));
+  const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
+  return { code, stdout, stderr };
+}
 
 /** Every JavaScript file under `dir`. */
 function jsFiles(dir: string): string[] {
@@ -27,9 +41,9 @@ function packageOf(specifier: string): string {
 }
 
 describe('the production build', () => {
-  beforeAll(() => {
-    const build = spawnSync('npm', ['run', 'build'], { cwd: root, encoding: 'utf8' });
-    expect(build.status, build.stdout + build.stderr).toBe(0);
+  beforeAll(async () => {
+    const build = await run('npm', ['run', 'build']);
+    expect(build.code, build.stdout + build.stderr).toBe(0);
   }, 300_000);
 
   afterAll(() => fs.rmSync(dataDir, { recursive: true, force: true }));
@@ -59,12 +73,15 @@ describe('the production build', () => {
   });
 
   it('serves /healthz and GraphQL from dist/server.js, and the roster CLI runs from the build', async () => {
-    const key = spawnSync(
-      process.execPath,
-      ['src/cli/bin.js', 'api-key', 'create', '--name', 'ops', '--json'],
-      { cwd: root, env, encoding: 'utf8' },
-    );
-    expect(key.status, key.stderr).toBe(0);
+    const key = await run(process.execPath, [
+      'src/cli/bin.js',
+      'api-key',
+      'create',
+      '--name',
+      'ops',
+      '--json',
+    ]);
+    expect(key.code, key.stderr).toBe(0);
     const { key: apiKey } = JSON.parse(key.stdout) as { key: string };
 
     // tsx is not loaded: the server and the CLI must not need it.
