@@ -1,5 +1,8 @@
-// Configuration comes from the environment only, parsed once and validated with zod so that a typo
-// fails at start-up with the variable's name rather than later at first use.
+// Configuration comes from the environment (and a .env file, see loadEnvFile), parsed once and
+// validated with zod so that a typo fails at start-up with the variable's name rather than later at
+// first use, as one line a person can act on. .env.example lists every setting with its default
+// (a test compares the two).
+import fs from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
 
@@ -37,7 +40,7 @@ const schema = z.object({
   PORT: z.coerce.number().int().min(0).max(65535).default(4000),
   HOST: z.string().default('0.0.0.0'),
   /** PostgreSQL connection string; when absent Roster runs an embedded database in DATA_DIR. */
-  DATABASE_URL: z.string().url().optional(),
+  DATABASE_URL: z.url({ protocol: /^postgres(ql)?$/ }).optional(),
   /** Where the embedded database and the local mail sink keep their files. */
   DATA_DIR: z.string().default('.roster-data'),
   DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(100).default(10),
@@ -53,7 +56,7 @@ const schema = z.object({
     .min(5)
     .default(60 * 24 * 30),
   /** SMTP server for outgoing mail, e.g. smtp://user:pass@smtp.example.com:587; absent = local sink. */
-  SMTP_URL: z.string().url().optional(),
+  SMTP_URL: z.url({ protocol: /^smtps?$/ }).optional(),
   MAIL_FROM: z.string().default('Roster <no-reply@roster.local>'),
   /** Run the email outbox worker inside the server process. */
   EMAIL_WORKER: boolean.prefault('true'),
@@ -81,15 +84,80 @@ const schema = z.object({
   EMAIL_LEASE_MS: z.coerce.number().int().min(1000).default(30_000),
 });
 
+type SettingName = keyof typeof schema.shape;
+
+/** Every setting Roster reads, for .env.example's test. */
+export const settingNames = Object.keys(schema.shape) as SettingName[];
+
+const BOOLEAN = 'true or false (also 1/0, yes/no)';
+const MILLISECONDS = 'a whole number of milliseconds';
+
+/** What each setting expects, said to a person whose value was refused (else zod's message). */
+const expectations: Partial<Record<SettingName, string>> = {
+  NODE_ENV: 'development, production or test',
+  PORT: 'a port number from 0 to 65535',
+  DATABASE_URL:
+    'a PostgreSQL URL (postgresql://user:password@host:5432/database), or nothing for the embedded database',
+  DATABASE_POOL_SIZE: 'a whole number from 1 to 100',
+  MIGRATE_ON_START: BOOLEAN,
+  LOG_LEVEL: 'fatal, error, warn, info, debug, trace or silent',
+  GRAPHIQL: BOOLEAN,
+  SESSION_TTL_MINUTES: 'a whole number of minutes, at least 5',
+  SMTP_URL:
+    'an SMTP URL (smtp://user:password@host:587 or smtps://…:465), or nothing for the local mail sink',
+  EMAIL_WORKER: BOOLEAN,
+  EMAIL_WORKER_INTERVAL_MS: `${MILLISECONDS}, at least 10`,
+  EMAIL_RETRY_BASE_MS: `${MILLISECONDS}, at least 1`,
+  EMAIL_RETRY_MAX_MS: `${MILLISECONDS}, at least 1`,
+};
+
 export type Config = z.infer<typeof schema> & { graphiql: boolean; dataDir: string };
 
+/** A configuration a person must fix: one line per problem, each naming the variable. */
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(problems.join('\n'));
+    this.name = 'ConfigError';
+  }
+}
+
+// Values of these may hold passwords or keys: a problem line says what kind of value was given,
+// never the value itself.
+const SECRET_NAME = /URL|SECRET|PASSWORD|TOKEN|KEY/;
+
+/** What was given, for a problem line: the value itself unless it may be secret. */
+function describeValue(name: string, value: unknown): string {
+  if (typeof value !== 'string') return 'nothing';
+  if (!SECRET_NAME.test(name)) {
+    const shown = value.length > 40 ? `${value.slice(0, 40)}…` : value;
+    return JSON.stringify(shown);
+  }
+  if (URL.canParse(value)) return `a URL starting with ${new URL(value).protocol}//`;
+  return `a value of ${value.length} characters that is not a URL`;
+}
+
+/** Reads ./.env into process.env when the file exists; variables already set keep their value. */
+export function loadEnvFile(file = '.env'): void {
+  if (fs.existsSync(file)) process.loadEnvFile(file);
+}
+
+/** An empty (or blank) variable counts as unset, as `.env` templates and compose files leave them. */
+function withoutEmpty(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  return Object.fromEntries(
+    Object.entries(env).filter(([, value]) => value !== undefined && value.trim() !== ''),
+  );
+}
+
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
-  const parsed = schema.safeParse(env);
+  const given = withoutEmpty(env);
+  const parsed = schema.safeParse(given);
   if (!parsed.success) {
-    const problems = parsed.error.issues.map(
-      (issue) => `${issue.path.join('.')}: ${issue.message}`,
-    );
-    throw new Error(`Invalid configuration:\n  ${problems.join('\n  ')}`);
+    const problems = parsed.error.issues.map((issue) => {
+      const name = String(issue.path[0] ?? '');
+      const expected = expectations[name as SettingName] ?? issue.message;
+      return `Invalid ${name}: got ${describeValue(name, given[name])}, expected ${expected}`;
+    });
+    throw new ConfigError([...new Set(problems)]);
   }
   const config = parsed.data;
   return {

@@ -3,7 +3,7 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { pathToFileURL } from 'node:url';
-import { loadConfig, type Config } from './config.ts';
+import { ConfigError, loadConfig, loadEnvFile, type Config } from './config.ts';
 import { openDatabase } from './db.ts';
 import { logger } from './logger.ts';
 import { configureRateLimits } from './services/rate-limits.ts';
@@ -66,9 +66,18 @@ export async function startServer(config: Config): Promise<RunningServer> {
   };
 }
 
-async function main() {
-  const config = loadConfig();
-  const running = await startServer(config);
+/** Starts the server from the environment (and .env) and stops it on SIGTERM/SIGINT. */
+export async function main(): Promise<void> {
+  let running: RunningServer;
+  try {
+    loadEnvFile();
+    const config = loadConfig();
+    // The logger was made before .env was read; a LOG_LEVEL from there applies from now on.
+    if (process.env.LOG_LEVEL?.trim()) logger.level = config.LOG_LEVEL;
+    running = await startServer(config);
+  } catch (error) {
+    exitOnStartFailure(error);
+  }
   for (const signal of ['SIGTERM', 'SIGINT'] as const) {
     process.once(signal, () => {
       running.stop().then(
@@ -82,9 +91,16 @@ async function main() {
   }
 }
 
-if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
-  main().catch((error: unknown) => {
+/** A configuration problem is for a person to fix: plain lines, no stack. Anything else is logged. */
+function exitOnStartFailure(error: unknown): never {
+  if (error instanceof ConfigError) {
+    for (const problem of error.problems) console.error(problem);
+  } else {
     logger.fatal({ err: error }, (error as Error).message);
-    process.exit(1);
-  });
+  }
+  process.exit(1);
+}
+
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
+  await main();
 }

@@ -1,6 +1,5 @@
 // The Yoga instance, separate from the listener so tests can call `yoga.fetch(...)` in-process.
 import crypto from 'node:crypto';
-import { renderGraphiQL } from '@graphql-yoga/render-graphiql';
 import { GraphQLError } from 'graphql';
 import {
   createYoga,
@@ -11,6 +10,7 @@ import {
 } from 'graphql-yoga';
 import { RosterError } from './errors.ts';
 import { clientAddressOf, type Context, type TrustProxy } from './context.ts';
+import { useGraphiQL } from './http/graphiql.ts';
 import { prisma } from './db.ts';
 import { logger } from './logger.ts';
 import { schema } from './schema/index.ts';
@@ -107,10 +107,7 @@ export function createRosterYoga(options: YogaOptions = {}): RosterYoga {
     schema,
     graphqlEndpoint: '/graphql',
     landingPage: false,
-    graphiql: options.graphiql
-      ? { title: 'Roster', defaultQuery: '{ viewer { __typename } }' }
-      : false,
-    renderGraphiQL,
+    graphiql: false, // served by useGraphiQL (src/http/graphiql.ts)
     logging: log,
     maskedErrors: {
       // A typed failure raised where no result union can carry it (a type-level scope on a plain
@@ -137,6 +134,11 @@ export function createRosterYoga(options: YogaOptions = {}): RosterYoga {
         options.trustProxy ?? false,
       ),
     }),
-    plugins: [useRequestLog(), useHealthChecks(), useUnexpectedErrorLog()],
+    plugins: [
+      useRequestLog(),
+      useHealthChecks(),
+      useUnexpectedErrorLog(),
+      useGraphiQL({ enabled: options.graphiql === true, endpoint: '/graphql', title: 'Roster' }),
+    ],
   });
 }

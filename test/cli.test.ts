@@ -1,6 +1,7 @@
 // The command line and the server as a newcomer runs them: real processes, a real data folder.
 import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
+import net, { type AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -14,17 +15,22 @@ const env = { ...inherited, DATA_DIR: dataDir, LOG_LEVEL: 'info', NODE_ENV: 'dev
 afterAll(() => fs.rmSync(dataDir, { recursive: true, force: true }));
 
 function roster(...args: string[]) {
-  const result = spawnSync(process.execPath, ['src/cli/bin.js', ...args], {
-    cwd: root,
-    env,
-    encoding: 'utf8',
-  });
-  return { code: result.status, stdout: result.stdout, stderr: result.stderr };
+  return roster.withEnv({})(...args);
 }
+roster.withEnv =
+  (extra: Record<string, string>) =>
+  (...args: string[]) => {
+    const result = spawnSync(process.execPath, ['src/cli/bin.js', ...args], {
+      cwd: root,
+      env: { ...env, ...extra },
+      encoding: 'utf8',
+    });
+    return { code: result.status, stdout: result.stdout, stderr: result.stderr };
+  };
 
 /** Starts `npm start`'s entry point on a free port; resolves once it listens. */
 function startServer() {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/server.ts'], {
+  const child = spawn(process.execPath, ['src/start.js'], {
     cwd: root,
     env: { ...env, PORT: '0', HOST: '127.0.0.1' },
   });
@@ -64,11 +70,26 @@ describe('roster CLI and server', () => {
     apiKey = parsed.key!;
   });
 
-  it('bootstrap creates an organization, an owner, a key and a session and says what to do next', () => {
-    const text = roster('bootstrap', '--slug', 'first-org', '--email', 'me@example.com');
+  it('bootstrap creates an organization, an owner, a key and a session and says what to do next', async () => {
+    // A port nothing listens on (one just freed), so that no server answers there.
+    const port = await new Promise<number>((resolve) => {
+      const probe = net.createServer().listen(0, '127.0.0.1', () => {
+        const { port } = probe.address() as AddressInfo;
+        probe.close(() => resolve(port));
+      });
+    });
+    const text = roster.withEnv({ PORT: String(port) })(
+      'bootstrap',
+      '--slug',
+      'first-org',
+      '--email',
+      'me@example.com',
+    );
     expect(text.code).toBe(0);
     expect(text.stdout).toContain('Authorization');
     expect(text.stdout).toContain('first-org');
+    // No server is running yet (nothing answers at PORT): the next step is to start one.
+    expect(text.stdout).toContain(`Next: run \`npm start\`, open http://localhost:${port}/graphql`);
     const again = roster('bootstrap', '--slug', 'first-org');
     expect(again.code).not.toBe(0);
     expect(again.stderr).toMatch(/already exists/);
@@ -97,6 +118,13 @@ describe('roster CLI and server', () => {
     const liveKey = (JSON.parse(created.stdout) as { key: string }).key;
     const viewer = await query(url, liveKey, '{ viewer { kind } }');
     expect(viewer.data?.viewer).toEqual({ kind: 'API_KEY' });
+
+    // Bootstrap while the server runs does not tell the reader to start it.
+    const port = new URL(url).port;
+    const bootstrapped = roster.withEnv({ PORT: port })('bootstrap', '--slug', 'second-org');
+    expect(bootstrapped.code).toBe(0);
+    expect(bootstrapped.stdout).toContain(`Next: open http://localhost:${port}/graphql`);
+    expect(bootstrapped.stdout).not.toContain('npm start');
 
     // A second server on the same folder is refused.
     const rival = startServer();

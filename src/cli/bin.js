@@ -1,10 +1,9 @@
 #!/usr/bin/env node
-// The `roster` executable: runs the TypeScript CLI through tsx's loader.
-import { register } from 'tsx/esm/api';
+// The `roster` executable: the CLI, compiled (production) or from the sources; see ../launch.js.
+import { load } from '../launch.js';
 
 // Logs go to stderr so that command output (e.g. --json) can be piped.
 process.env.ROSTER_LOG_STDERR ??= '1';
 
-register();
-const { main } = await import('./index.ts');
+const { main } = await load('cli/index');
 await main();

@@ -17,7 +17,8 @@ export interface BootstrapResult {
   owner: { id: string; email: string };
   apiKey: { id: string; key: string };
   session: { token: string; expiresAt: string };
-  instructions(graphqlUrl: string): string;
+  /** What to do next; `serverRunning` when a Roster server already answers at `graphqlUrl`. */
+  instructions(graphqlUrl: string, serverRunning: boolean): string;
 }
 
 export async function bootstrap(options: {
@@ -70,7 +71,7 @@ export async function bootstrap(options: {
     owner: { id: encodeGlobalID('Member', owner.id), email },
     apiKey: { id: apiKey.id, key: apiKey.key },
     session: { token: session.token, expiresAt: session.expiresAt.toISOString() },
-    instructions: (graphqlUrl) => `Roster is ready.
+    instructions: (graphqlUrl, serverRunning) => `Roster is ready.
 
 Organization "${name}" (slug ${slug}) with owner ${email}.
 
@@ -79,7 +80,7 @@ API key (for your backend; shown only now):
 Owner session (acts as ${email}; expires ${session.expiresAt.toISOString()}):
   ${session.token}
 
-Next: run \`npm start\`, open ${graphqlUrl} and paste into the Headers tab:
+Next: ${serverRunning ? 'open' : 'run `npm start`, open'} ${graphqlUrl} and paste into the Headers tab:
   { "Authorization": "Bearer ${apiKey.key}" }
 then run:
   { organization(by: { slug: "${slug}" }) { ... on Organization { id name slug } } }

@@ -25,6 +25,16 @@ Environment: DATABASE_URL (PostgreSQL; unset = embedded database in DATA_DIR, de
 
 class UsageError extends Error {}
 
+/** Whether a Roster server answers at `base` (so bootstrap need not say "run npm start"). */
+async function answersHealthCheck(base: string): Promise<boolean> {
+  try {
+    const response = await fetch(`${base}/healthz`, { signal: AbortSignal.timeout(1000) });
+    return response.ok && ((await response.json()) as { status?: string }).status === 'ok';
+  } catch {
+    return false;
+  }
+}
+
 function need(value: string | undefined, what: string): string {
   if (!value) throw new UsageError(`Missing ${what}`);
   return value;
@@ -81,7 +91,8 @@ export async function run(
       if (values.json) {
         out(JSON.stringify(result));
       } else {
-        out(result.instructions(`http://localhost:${config.PORT}/graphql`));
+        const base = `http://localhost:${config.PORT}`;
+        out(result.instructions(`${base}/graphql`, await answersHealthCheck(base)));
       }
       return;
     }

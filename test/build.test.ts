@@ -1,0 +1,121 @@
+// The production build as an operator runs it: `npm run build`, then the compiled server and CLI with
+// NODE_ENV=production (no tsx, no TypeScript), on a fresh embedded database.
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import { builtinModules } from 'node:module';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+const root = path.resolve(import.meta.dirname, '..');
+const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'roster-build-'));
+const { DATABASE_URL: _ignored, ...inherited } = process.env;
+const env = { ...inherited, DATA_DIR: dataDir, NODE_ENV: 'production', LOG_LEVEL: 'info' };
+
+/**
+ * Runs a command to its end, asynchronously: a long synchronous child (the build takes a minute on a
+ * busy machine) would stall vitest's worker past its own timeouts.
+ */
+async function run(command: string, args: string[]) {
+  const child = spawn(command, args, { cwd: root, env });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (chunk: Buffer) => (stdout += chunk));
+  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk));
+  const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
+  return { code, stdout, stderr };
+}
+
+/** Every JavaScript file under `dir`. */
+function jsFiles(dir: string): string[] {
+  return fs
+    .readdirSync(dir, { recursive: true, encoding: 'utf8' })
+    .filter((file) => file.endsWith('.js'))
+    .map((file) => path.join(dir, file));
+}
+
+/** The package a bare import specifier names: `pino`, `@prisma/client/runtime/client` → `@prisma/client`. */
+function packageOf(specifier: string): string {
+  const parts = specifier.split('/');
+  return specifier.startsWith('@') ? parts.slice(0, 2).join('/') : parts[0]!;
+}
+
+describe('the production build', () => {
+  beforeAll(async () => {
+    const build = await run('npm', ['run', 'build']);
+    expect(build.code, build.stdout + build.stderr).toBe(0);
+  }, 300_000);
+
+  afterAll(() => fs.rmSync(dataDir, { recursive: true, force: true }));
+
+  it('compiles the server, the CLI and the generated Prisma client to JavaScript in dist/', () => {
+    for (const file of ['server.js', 'cli/index.js', 'generated/prisma/client.js', 'db/migrate.js'])
+      expect(fs.existsSync(path.join(root, 'dist', file)), file).toBe(true);
+    // Relative imports were rewritten from .ts to .js.
+    expect(fs.readFileSync(path.join(root, 'dist/server.js'), 'utf8')).toContain('from "./db.js"');
+  });
+
+  it('imports only runtime dependencies, so a production install (--omit=dev) runs it', () => {
+    const pkg = JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8')) as {
+      dependencies: Record<string, string>;
+    };
+    const imported = new Set<string>();
+    const pattern = /(?:\bfrom\s*|\bimport\s*\(?\s*)["']([^"'./][^"']*)["']/g;
+    for (const file of jsFiles(path.join(root, 'dist')))
+      for (const [, specifier] of fs.readFileSync(file, 'utf8').matchAll(pattern))
+        imported.add(packageOf(specifier!));
+    const builtins = new Set([...builtinModules, ...builtinModules.map((name) => `node:${name}`)]);
+    const outside = [...imported].filter(
+      (name) => !builtins.has(name) && !(name in pkg.dependencies),
+    );
+    expect(outside).toEqual([]);
+    expect(imported.has('graphql-yoga')).toBe(true); // the scan sees imports at all
+  });
+
+  it('serves /healthz and GraphQL from dist/server.js, and the roster CLI runs from the build', async () => {
+    const key = await run(process.execPath, [
+      'src/cli/bin.js',
+      'api-key',
+      'create',
+      '--name',
+      'ops',
+      '--json',
+    ]);
+    expect(key.code, key.stderr).toBe(0);
+    const { key: apiKey } = JSON.parse(key.stdout) as { key: string };
+
+    // tsx is not loaded: the server and the CLI must not need it.
+    const child = spawn(process.execPath, ['dist/server.js'], {
+      cwd: root,
+      env: { ...env, PORT: '0', HOST: '127.0.0.1' },
+    });
+    let output = '';
+    const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
+    try {
+      const url = await new Promise<string>((resolve, reject) => {
+        child.stdout.on('data', (chunk: Buffer) => {
+          output += chunk;
+          const match = /"url":"(http:\/\/[^"]+)\/graphql"/.exec(output);
+          if (match) resolve(match[1]!);
+        });
+        child.stderr.on('data', (chunk: Buffer) => (output += chunk));
+        child.once('exit', (code) => reject(new Error(`server exited with ${code}: ${output}`)));
+      });
+      const health = await fetch(`${url}/healthz`);
+      expect(await health.json()).toEqual({ status: 'ok' });
+      const response = await fetch(`${url}/graphql`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${apiKey}` },
+        body: JSON.stringify({ query: '{ viewer { kind } }' }),
+      });
+      expect(await response.json()).toEqual({ data: { viewer: { kind: 'API_KEY' } } });
+      // Production turns GraphiQL off by default.
+      const page = await fetch(`${url}/graphql`, { headers: { accept: 'text/html' } });
+      expect(await page.text()).not.toContain('<html');
+    } finally {
+      child.kill('SIGTERM');
+    }
+    expect(await exited).toBe(0);
+    expect(output).not.toMatch(/tsx/);
+  });
+});
