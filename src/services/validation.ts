@@ -1,5 +1,6 @@
 // Input validation with zod; the first problem becomes a ValidationError naming the field.
 import { z } from 'zod';
+import { ROLE_KEY_PATTERN } from '../auth/permissions.ts';
 import { Prisma } from '../db.ts';
 import { ConflictError, ValidationError } from '../errors.ts';
 
@@ -54,10 +55,19 @@ export const metadataSchema = z
   .record(z.string(), z.unknown())
   .refine((value) => JSON.stringify(value).length <= 16_384, 'must be at most 16 KiB of JSON');
 
+/** One role key, built-in or custom (see ROLE_KEY_PATTERN). */
+export const roleKeySchema = z
+  .string()
+  .trim()
+  .regex(
+    ROLE_KEY_PATTERN,
+    'a role key is 1 to 63 lowercase letters, digits, "-" or "_", starting with a letter',
+  );
+
 /** Role keys as given for a member or an invitation: at least one, duplicates dropped. */
 export function roleKeysSchema(holder: 'a member' | 'an invitation') {
   return z
-    .array(z.string().trim().min(1).max(64))
+    .array(roleKeySchema)
     .min(1, `${holder} needs at least one role`)
     .max(50)
     .transform((roles) => [...new Set(roles)]);

@@ -1,0 +1,365 @@
+// Regression tests for the security defects of issue 7 outside invitations (items 5, 7, 8, 9, 10,
+// 11, 12), each reproduced through the real Yoga server where the defect was reachable there.
+import crypto from 'node:crypto';
+import { describe, expect, it } from 'vitest';
+import { prisma } from '../src/db.ts';
+import { globalId, newApiKey, newMember, newOrganization } from './helpers/fixtures.ts';
+import { idOf, invite, orgRef, randomEmail, type Result } from './helpers/invitations.ts';
+import { useTestServer } from './helpers/server.ts';
+import { statementsDuring } from './helpers/statements.ts';
+
+const server = useTestServer();
+
+/** The raw response body, byte for byte, for comparing two answers exactly. */
+async function rawGraphQL(
+  query: string,
+  variables: Record<string, unknown>,
+  token?: string,
+): Promise<string> {
+  const response = await server.yoga.fetch('http://roster.test/graphql', {
+    method: 'POST',
+    headers: {
+      'content-type': 'application/json',
+      accept: 'application/graphql-response+json',
+      ...(token ? { authorization: `Bearer ${token}` } : {}),
+    },
+    body: JSON.stringify({ query, variables }),
+  });
+  return `${response.status} ${await response.text()}`;
+}
+
+describe('5. role keys that are Object.prototype property names', () => {
+  const UPDATE = /* GraphQL */ `
+    mutation ($input: UpdateMemberInput!) {
+      updateMember(input: $input) {
+        __typename
+        ... on UpdateMemberPayload {
+          member {
+            roles
+          }
+        }
+        ... on Error {
+          message
+          code
+        }
+      }
+    }
+  `;
+  const CREATE_ROLE = /* GraphQL */ `
+    mutation ($input: CreateRoleInput!) {
+      createRole(input: $input) {
+        __typename
+        ... on Error {
+          message
+        }
+      }
+    }
+  `;
+  const PROTOTYPE_KEYS = ['constructor', '__proto__', 'toString', 'hasOwnProperty', 'valueOf'];
+
+  it('are refused as roles of an invitation, a member and a custom role', async () => {
+    const key = await newApiKey();
+    const org = await newOrganization();
+    const target = await newMember(org.id, ['member']);
+    for (const role of PROTOTYPE_KEYS) {
+      const invited = await invite(server, key, {
+        organization: orgRef(org.id),
+        email: randomEmail(),
+        roles: [role],
+      });
+      expect([role, invited.__typename]).toEqual([
+        role,
+        expect.stringMatching(/^(ValidationError|UnknownRoleError)$/),
+      ]);
+      const updated = await server.gql(
+        UPDATE,
+        { input: { member: globalId('Member', target.id), roles: [role] } },
+        key,
+      );
+      expect([role, updated.data!.updateMember.__typename]).toEqual([
+        role,
+        expect.stringMatching(/^(ValidationError|UnknownRoleError)$/),
+      ]);
+    }
+    // A custom role key follows the same pattern: no upper case, no leading underscore.
+    for (const badKey of ['__proto__', 'toString', '_x', '1abc', 'a'.repeat(64)]) {
+      const created = await server.gql(
+        CREATE_ROLE,
+        {
+          input: { organization: orgRef(org.id), key: badKey, name: 'X', permissions: [] },
+        },
+        key,
+      );
+      expect([badKey, created.data!.createRole.__typename]).toEqual([badKey, 'ValidationError']);
+    }
+    expect((await prisma.member.findUniqueOrThrow({ where: { id: target.id } })).roles).toEqual([
+      'member',
+    ]);
+  });
+
+  it('already stored, grant nothing, break nothing, and an owner can fix or deactivate the holder', async () => {
+    const org = await newOrganization();
+    const owner = await newMember(org.id, ['owner']);
+    const holder = await newMember(org.id, ['member']);
+    const lonely = await newMember(org.id, ['member']);
+    // Rows written before the keys were validated.
+    await prisma.$executeRaw`
+      UPDATE members SET roles = ARRAY['constructor', '__proto__', 'toString', 'member']
+      WHERE id = ${holder.id}::uuid`;
+    await prisma.$executeRaw`
+      UPDATE members SET roles = ARRAY['constructor'] WHERE id = ${lonely.id}::uuid`;
+
+    const VIEW = /* GraphQL */ `
+      query {
+        viewer {
+          organization {
+            members(first: 50) {
+              totalCount
+            }
+          }
+        }
+      }
+    `;
+    // The holder keeps what "member" gives, and nothing is "Unexpected error".
+    const asHolder = await server.gql(VIEW, {}, holder.token);
+    expect(asHolder.errors).toBeUndefined();
+    expect(asHolder.data!.viewer.organization.members.totalCount).toBeGreaterThanOrEqual(3);
+    // A prototype key alone grants nothing: a plain refusal.
+    const asLonely = await server.gql(VIEW, {}, lonely.token);
+    expect(asLonely.errors?.map((error) => error.extensions?.code)).toEqual(['FORBIDDEN']);
+    expect(JSON.stringify(asLonely)).not.toMatch(/Unexpected error/);
+
+    const fixed = await server.gql(
+      UPDATE,
+      { input: { member: globalId('Member', holder.id), roles: ['member'] } },
+      owner.token,
+    );
+    expect(fixed.data!.updateMember).toEqual({
+      __typename: 'UpdateMemberPayload',
+      member: { roles: ['member'] },
+    });
+    const deactivated = await server.gql(
+      `mutation ($id: ID!) { deactivateMember(member: $id) { __typename ... on Error { message } } }`,
+      { id: globalId('Member', lonely.id) },
+      owner.token,
+    );
+    expect(deactivated.data!.deactivateMember.__typename).toBe('DeactivateMemberPayload');
+  });
+});
+
+describe('7. nodes(ids:) is capped', () => {
+  const NODES = `query ($ids: [ID!]!) { nodes(ids: $ids) { id } }`;
+
+  it('refuses more than 100 ids with a validation error before touching the database', async () => {
+    const ids = Array.from({ length: 10_000 }, () => globalId('Member', crypto.randomUUID()));
+    let res: Result = {};
+    const started = performance.now();
+    const statements = await statementsDuring(async () => {
+      res = await server.gql(NODES, { ids });
+    });
+    const elapsedMs = performance.now() - started;
+    expect(res.data).toBeNull();
+    expect(res.errors).toHaveLength(1);
+    expect(res.errors![0]).toMatchObject({
+      message: expect.stringMatching(/at most 100 ids/),
+      extensions: { code: 'VALIDATION' },
+    });
+    expect(statements).toBe(0);
+    expect(elapsedMs).toBeLessThan(1000);
+
+    const justOver = await server.gql(NODES, { ids: ids.slice(0, 101) }, await newApiKey());
+    expect(justOver.errors?.[0]?.extensions?.code).toBe('VALIDATION');
+  });
+
+  it('still answers 100 ids, and says so in its description', async () => {
+    const key = await newApiKey();
+    const org = await newOrganization();
+    const ids = [
+      globalId('Organization', org.id),
+      ...Array.from({ length: 99 }, () => globalId('Member', crypto.randomUUID())),
+    ];
+    const res = await server.gql(NODES, { ids }, key);
+    expect(res.errors).toBeUndefined();
+    expect(res.data!.nodes).toHaveLength(100);
+    expect(res.data!.nodes[0]).toEqual({ id: ids[0] });
+    const described = await server.gql(`{ __schema { queryType { fields { name description } } } }`);
+    const nodes = described.data!.__schema.queryType.fields.find(
+      (field: { name: string }) => field.name === 'nodes',
+    );
+    expect(nodes.description).toMatch(/at most 100/);
+  });
+});
+
+describe('8. node(id:) does not tell which ids exist', () => {
+  const NODE = /* GraphQL */ `
+    query ($id: ID!, $own: ID!) {
+      node(id: $id) {
+        id
+        ... on Invitation {
+          email
+        }
+        ... on Member {
+          email
+        }
+        ... on Organization {
+          slug
+        }
+      }
+      nodes(ids: [$own, $id]) {
+        id
+      }
+    }
+  `;
+
+  it('answers an object the caller may not see exactly as an id nobody has', async () => {
+    const key = await newApiKey();
+    const orgA = await newOrganization();
+    const orgB = await newOrganization();
+    const ownerA = await newMember(orgA.id, ['owner']);
+    const memberA = await newMember(orgA.id, ['member']);
+    const memberB = await newMember(orgB.id, ['member']);
+    // A custom role that may read members but not invitations.
+    await prisma.customRole.create({
+      data: { organizationId: orgA.id, key: 'people', name: 'People', permissions: ['member:read'] },
+    });
+    const peopleA = await newMember(orgA.id, ['people']);
+    const invitationB = await invite(server, key, {
+      organization: orgRef(orgB.id),
+      email: randomEmail(),
+    });
+    const invitationA = await invite(server, key, {
+      organization: orgRef(orgA.id),
+      email: randomEmail(),
+    });
+    expect(invitationB.__typename).toBe('InviteMemberPayload');
+
+    const hidden = [
+      ['Invitation', idOf(invitationB.invitation.id)],
+      ['Member', memberB.id],
+      ['Organization', orgB.id],
+    ] as const;
+    const callers = [
+      ['owner of A', ownerA.token],
+      ['member of A', memberA.token],
+      ['anonymous', undefined],
+    ] as const;
+    for (const [typename, id] of hidden) {
+      for (const [who, token] of callers) {
+        // `own` is an id the caller may read (anonymous: none, so the same hidden kind).
+        const own = token ? globalId('Member', ownerA.id) : globalId(typename, id);
+        const real = await rawGraphQL(NODE, { id: globalId(typename, id), own }, token);
+        const madeUp = await rawGraphQL(
+          NODE,
+          { id: globalId(typename, crypto.randomUUID()), own },
+          token,
+        );
+        expect([typename, who, real]).toEqual([typename, who, madeUp]);
+        const parsed = JSON.parse(real.slice(4)) as Result;
+        expect(parsed).toEqual({
+          data: { node: null, nodes: [token ? { id: own } : null, null] },
+        });
+      }
+    }
+    // Inside the caller's own organization, an object it lacks the permission for is hidden too.
+    const ownInvitation = globalId('Invitation', idOf(invitationA.invitation.id));
+    const own = globalId('Member', peopleA.id);
+    expect(await rawGraphQL(NODE, { id: ownInvitation, own }, peopleA.token)).toBe(
+      await rawGraphQL(NODE, { id: globalId('Invitation', crypto.randomUUID()), own }, peopleA.token),
+    );
+    // Those who may read it still get it.
+    const seen = await server.gql(NODE, { id: ownInvitation, own }, ownerA.token);
+    expect(seen.errors).toBeUndefined();
+    expect(seen.data!.node).toEqual({
+      id: ownInvitation,
+      email: invitationA.invitation.email,
+    });
+  });
+});
+
+describe('10. email addresses: one rule for input and output', () => {
+  const local64 = 'l'.repeat(64);
+  const MEMBERS = /* GraphQL */ `
+    query ($by: OrganizationRef!) {
+      organization(by: $by) {
+        __typename
+        ... on Organization {
+          members(first: 100) {
+            edges {
+              node {
+                email
+              }
+            }
+          }
+          invitations(first: 100) {
+            edges {
+              node {
+                email
+              }
+            }
+          }
+        }
+      }
+    }
+  `;
+
+  it('refuses what RFC 5321 refuses, and lists what it accepted', async () => {
+    const key = await newApiKey();
+    const org = await newOrganization();
+    const refused = [
+      `${'l'.repeat(65)}@example.com`, // local part over 64
+      `${local64}@${'d'.repeat(176)}.com`, // a domain label over 63 (what broke the lists)
+      `${local64}@${`${'d'.repeat(62)}.`.repeat(3)}${'d'.repeat(10)}.com`, // over 254 in all
+      'a..b@example.com',
+      'a@-example.com',
+    ];
+    for (const email of refused) {
+      const result = await invite(server, key, { organization: orgRef(org.id), email });
+      expect([email, result.__typename]).toEqual([email, 'ValidationError']);
+    }
+    // 64 + 1 + 189 = 254: the longest address there is, accepted and listed.
+    const longest = `${local64}@${`${'d'.repeat(62)}.`.repeat(2)}${'d'.repeat(60)}.com`;
+    expect(longest.length).toBe(254);
+    const unusual = "o'brien+tag!x@example.com";
+    for (const email of [longest, unusual]) {
+      const result = await invite(server, key, { organization: orgRef(org.id), email });
+      expect([email, result.__typename]).toEqual([email, 'InviteMemberPayload']);
+    }
+    const listed = await server.gql(MEMBERS, { by: { id: globalId('Organization', org.id) } }, key);
+    expect(listed.errors).toBeUndefined();
+    const emails = listed.data!.organization.members.edges.map(
+      (edge: { node: { email: string } }) => edge.node.email,
+    );
+    expect(emails).toEqual(expect.arrayContaining([longest, unusual]));
+  });
+
+  it('a stored value the rules refuse does not make the lists unreadable', async () => {
+    const key = await newApiKey();
+    const org = await newOrganization();
+    const legacy = `${local64}@${'d'.repeat(180)}.com`;
+    await prisma.$executeRaw`
+      INSERT INTO members (id, organization_id, email, email_normalized, status, roles, updated_at)
+      VALUES (gen_random_uuid(), ${org.id}::uuid, ${legacy}, ${legacy}, 'ACTIVE', ARRAY['member'], now())`;
+    const listed = await server.gql(MEMBERS, { by: { id: globalId('Organization', org.id) } }, key);
+    expect(listed.errors).toBeUndefined();
+    expect(listed.data!.organization.members.edges).toEqual([{ node: { email: legacy } }]);
+  });
+
+  it('EmailAddress arguments use the same rule', async () => {
+    const key = await newApiKey();
+    const org = await newOrganization();
+    const QUERY = `query ($email: EmailAddress!, $org: OrganizationRef) { memberByEmail(email: $email, organization: $org) { __typename } }`;
+    const tooLong = await server.gql(
+      QUERY,
+      { email: `${'l'.repeat(65)}@example.com`, org: orgRef(org.id) },
+      key,
+    );
+    expect(tooLong.errors?.[0]?.message).toMatch(/email address/i);
+    const fine = await server.gql(
+      QUERY,
+      { email: `${local64}@example.com`, org: orgRef(org.id) },
+      key,
+    );
+    expect(fine.errors).toBeUndefined();
+    expect(fine.data!.memberByEmail.__typename).toBe('NotFoundError');
+  });
+});
