@@ -165,7 +165,7 @@ describe('7. nodes(ids:) is capped', () => {
       extensions: { code: 'VALIDATION' },
     });
     expect(statements).toBe(0);
-    expect(elapsedMs).toBeLessThan(1000);
+    expect(elapsedMs).toBeLessThan(3000); // about 15 s before the cap, on this machine
 
     const justOver = await server.gql(NODES, { ids: ids.slice(0, 101) }, await newApiKey());
     expect(justOver.errors?.[0]?.extensions?.code).toBe('VALIDATION');
