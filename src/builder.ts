@@ -11,18 +11,14 @@ import RelayPlugin, { resolveNodes } from '@pothos/plugin-relay';
 import ScopeAuthPlugin, { RequestCache } from '@pothos/plugin-scope-auth';
 import SimpleObjectsPlugin from '@pothos/plugin-simple-objects';
 import type { GraphQLResolveInfo } from 'graphql';
-import {
-  DateTimeResolver,
-  EmailAddressResolver,
-  JSONObjectResolver,
-  URLResolver,
-} from 'graphql-scalars';
+import { DateTimeResolver, JSONObjectResolver, URLResolver } from 'graphql-scalars';
 import { createAccess } from './auth/access.ts';
 import type { Permission } from './auth/permissions.ts';
 import type { Context } from './context.ts';
 import { prisma, Prisma } from './db.ts';
 import { ForbiddenError, NotFoundError, ValidationError } from './errors.ts';
 import PrismaTypes, { getDatamodel } from './generated/pothos-types.ts';
+import { EmailAddressScalar } from './schema/email-address.ts';
 import type { OrganizationLocator } from './services/organization-locator.ts';
 import { isUuid } from './services/validation.ts';
 
@@ -210,7 +206,7 @@ export const builder = new SchemaBuilder<{
 });
 
 builder.addScalarType('DateTime', DateTimeResolver);
-builder.addScalarType('EmailAddress', EmailAddressResolver);
+builder.addScalarType('EmailAddress', EmailAddressScalar);
 builder.addScalarType('JSONObject', JSONObjectResolver);
 builder.addScalarType('URL', URLResolver);
 
