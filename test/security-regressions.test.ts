@@ -1,11 +1,22 @@
 // Regression tests for the security defects of issue 7 outside invitations (items 5, 7, 8, 9, 10,
 // 11, 12), each reproduced through the real Yoga server where the defect was reachable there.
 import crypto from 'node:crypto';
-import { describe, expect, it } from 'vitest';
+import fs from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { Writable } from 'node:stream';
+import { pino } from 'pino';
+import { describe, expect, it, vi } from 'vitest';
 import { prisma } from '../src/db.ts';
+import { deliveryFailureReason, redactSecrets } from '../src/email/delivery-errors.ts';
+import { enqueueEmail } from '../src/email/outbox.ts';
+import { createMailer, createSmtpTransport } from '../src/email/transport.ts';
+import { createEmailWorker } from '../src/email/worker.ts';
+import { logger, type Logger } from '../src/logger.ts';
 import { globalId, newApiKey, newMember, newOrganization } from './helpers/fixtures.ts';
 import { idOf, invite, orgRef, randomEmail, type Result } from './helpers/invitations.ts';
 import { useTestServer } from './helpers/server.ts';
+import { startTestSmtpServer } from './helpers/smtp.ts';
 import { statementsDuring } from './helpers/statements.ts';
 
 const server = useTestServer();
@@ -182,7 +193,9 @@ describe('7. nodes(ids:) is capped', () => {
     expect(res.errors).toBeUndefined();
     expect(res.data!.nodes).toHaveLength(100);
     expect(res.data!.nodes[0]).toEqual({ id: ids[0] });
-    const described = await server.gql(`{ __schema { queryType { fields { name description } } } }`);
+    const described = await server.gql(
+      `{ __schema { queryType { fields { name description } } } }`,
+    );
     const nodes = described.data!.__schema.queryType.fields.find(
       (field: { name: string }) => field.name === 'nodes',
     );
@@ -220,7 +233,12 @@ describe('8. node(id:) does not tell which ids exist', () => {
     const memberB = await newMember(orgB.id, ['member']);
     // A custom role that may read members but not invitations.
     await prisma.customRole.create({
-      data: { organizationId: orgA.id, key: 'people', name: 'People', permissions: ['member:read'] },
+      data: {
+        organizationId: orgA.id,
+        key: 'people',
+        name: 'People',
+        permissions: ['member:read'],
+      },
     });
     const peopleA = await newMember(orgA.id, ['people']);
     const invitationB = await invite(server, key, {
@@ -264,7 +282,11 @@ describe('8. node(id:) does not tell which ids exist', () => {
     const ownInvitation = globalId('Invitation', idOf(invitationA.invitation.id));
     const own = globalId('Member', peopleA.id);
     expect(await rawGraphQL(NODE, { id: ownInvitation, own }, peopleA.token)).toBe(
-      await rawGraphQL(NODE, { id: globalId('Invitation', crypto.randomUUID()), own }, peopleA.token),
+      await rawGraphQL(
+        NODE,
+        { id: globalId('Invitation', crypto.randomUUID()), own },
+        peopleA.token,
+      ),
     );
     // Those who may read it still get it.
     const seen = await server.gql(NODE, { id: ownInvitation, own }, ownerA.token);
@@ -361,5 +383,141 @@ describe('10. email addresses: one rule for input and output', () => {
     );
     expect(fine.errors).toBeUndefined();
     expect(fine.data!.memberByEmail.__typename).toBe('NotFoundError');
+  });
+});
+
+describe('11. no live link in logs or lastError', () => {
+  /** A pino logger whose lines land in `lines`, and everything it wrote as one string. */
+  function capturingLogger() {
+    const lines: string[] = [];
+    const log: Logger = pino(
+      { level: 'trace' },
+      new Writable({
+        write(chunk: Buffer, _encoding, done) {
+          lines.push(chunk.toString('utf8'));
+          done();
+        },
+      }),
+    );
+    return { log, text: () => lines.join('') };
+  }
+
+  const token = `ri_${crypto.randomBytes(32).toString('base64url')}`;
+  const link = `https://app.example.com/accept?token=${token}`;
+
+  it('the local sink logs where the mail is, never its link; the file is 0600 in a 0700 folder', async () => {
+    const dataDir = await fs.mkdtemp(path.join(os.tmpdir(), 'roster-sink-'));
+    try {
+      // A mail folder left world-readable by an older version is tightened too.
+      await fs.mkdir(path.join(dataDir, 'mail'), { mode: 0o755 });
+      await fs.chmod(path.join(dataDir, 'mail'), 0o755);
+      const { log, text } = capturingLogger();
+      const previous = process.env.NODE_ENV;
+      process.env.NODE_ENV = 'production';
+      try {
+        const sink = createMailer(
+          { SMTP_URL: undefined, MAIL_FROM: 'Roster <a@roster.test>', dataDir },
+          log,
+        );
+        await sink.send({
+          id: crypto.randomUUID(),
+          to: 'someone@example.com',
+          subject: 'Join',
+          text: `Accept: ${link}`,
+          html: `<a href="${link}">Accept</a>`,
+          link,
+        });
+      } finally {
+        process.env.NODE_ENV = previous;
+      }
+      const output = text();
+      expect(output).toContain('mail sink');
+      expect(output).toContain(path.join(dataDir, 'mail'));
+      expect(output).not.toContain(token);
+      expect(output).not.toContain('token=');
+      const dir = path.join(dataDir, 'mail');
+      expect((await fs.stat(dir)).mode & 0o777).toBe(0o700);
+      const files = await fs.readdir(dir);
+      expect(files).toHaveLength(2);
+      for (const file of files) {
+        expect([file, (await fs.stat(path.join(dir, file))).mode & 0o777]).toEqual([file, 0o600]);
+      }
+    } finally {
+      await fs.rm(dataDir, { recursive: true, force: true });
+    }
+  });
+
+  it("lastError and the worker's log hold a classified reason, not the SMTP server's words", async () => {
+    const smtp = await startTestSmtpServer();
+    const transport = createSmtpTransport({ url: smtp.url, from: 'Roster <a@roster.test>' });
+    const { log, text } = capturingLogger();
+    const child = vi
+      .spyOn(logger, 'child') // The worker's child logger, with pino's generic for custom levels (none here) widened.
+      .mockReturnValue(log as unknown as ReturnType<typeof logger.child>);
+    try {
+      const org = await newOrganization();
+      const queued = async () =>
+        prisma.$transaction((tx) =>
+          enqueueEmail(tx, {
+            kind: 'INVITATION',
+            to: randomEmail(),
+            locale: 'en',
+            organizationId: org.id,
+            payload: { organizationName: 'Acme', inviterName: 'Jane', roles: ['member'] },
+            link,
+          }),
+        );
+      // Other tests' mail must not get in the way.
+      await prisma.emailOutbox.updateMany({
+        where: { status: 'QUEUED' },
+        data: { status: 'CANCELLED' },
+      });
+      const permanent = await queued();
+      smtp.refuse({
+        code: 550,
+        at: 'rcpt',
+        message: `5.7.1 Blocked, see https://mx.example.net/why?m=${link} (${token})`,
+      });
+      const worker = createEmailWorker({ transport, backoff: () => 0 });
+      await worker.runOnce();
+      const failed = await prisma.emailOutbox.findUniqueOrThrow({ where: { id: permanent } });
+      expect(failed).toMatchObject({
+        status: 'FAILED',
+        lastError: 'SMTP 550 at RCPT TO: rejected (permanent)',
+      });
+
+      const temporary = await queued();
+      smtp.refuse({
+        code: 451,
+        message: `4.7.1 Greylisted ${token} retry https://mx.example.net/`,
+      });
+      await worker.runOnce();
+      const retried = await prisma.emailOutbox.findUniqueOrThrow({ where: { id: temporary } });
+      expect(retried.status).toBe('QUEUED');
+      expect(retried.lastError).toMatch(/^SMTP 451 at [A-Z ]+: deferred \(temporary\)$/);
+
+      const output = text();
+      expect(output).toContain('SMTP 550');
+      expect(output).not.toContain(token);
+      expect(output).not.toContain('mx.example.net');
+      expect(output).not.toContain('Blocked');
+    } finally {
+      child.mockRestore();
+      await transport.close();
+      await smtp.close();
+    }
+  });
+
+  it('the redactor removes URLs, tokens and secret parameters from any other reason', () => {
+    const reason = deliveryFailureReason(
+      new Error(`template failed near ${link} with token=abc and rl_${'x'.repeat(43)}`),
+    );
+    expect(reason).toBe('template failed near [url] with token=[redacted] and [token]');
+    expect(
+      deliveryFailureReason(
+        Object.assign(new Error(`Invalid login: 535 ${link}`), { code: 'EAUTH' }),
+      ),
+    ).toBe('EAUTH: the SMTP server refused our credentials');
+    expect(redactSecrets(`see ${token}.`)).toBe('see [token].');
   });
 });
