@@ -17,7 +17,7 @@ import { globalId, newApiKey, newMember, newOrganization } from './helpers/fixtu
 import { idOf, invite, orgRef, randomEmail, type Result } from './helpers/invitations.ts';
 import { useTestServer } from './helpers/server.ts';
 import { startTestSmtpServer } from './helpers/smtp.ts';
-import { statementsDuring } from './helpers/statements.ts';
+import { statementsDuring, statementTextsDuring } from './helpers/statements.ts';
 
 const server = useTestServer();
 
@@ -519,5 +519,96 @@ describe('11. no live link in logs or lastError', () => {
       ),
     ).toBe('EAUTH: the SMTP server refused our credentials');
     expect(redactSecrets(`see ${token}.`)).toBe('see [token].');
+  });
+});
+
+describe('9. sendSignInLink does the same work for a member and a stranger', () => {
+  const SEND = /* GraphQL */ `
+    mutation ($input: SendSignInLinkInput!) {
+      sendSignInLink(input: $input) {
+        __typename
+        ... on SendSignInLinkPayload {
+          accepted
+        }
+      }
+    }
+  `;
+
+  it('runs the same SQL statements and gives the same answer; the member still gets a working link', async () => {
+    const key = await newApiKey();
+    const org = await newOrganization();
+    const send = (email: string) =>
+      rawGraphQL(SEND, { input: { organization: { slug: org.slug }, email } }, key);
+    // Warm up whatever is cached on first use (query plans, the rate-limit table).
+    await send(randomEmail('warm-up'));
+    await send((await newMember(org.id, ['member'])).email);
+
+    const member = await newMember(org.id, ['member']);
+    const stranger = randomEmail('stranger');
+    // A deactivated member is a stranger too.
+    const former = await newMember(org.id, ['member']);
+    await prisma.member.update({ where: { id: former.id }, data: { status: 'DEACTIVATED' } });
+    // The member already has an unused link, which this request must kill.
+    await send(member.email);
+    const answers: Record<string, string> = {};
+    const statements: Record<string, string[]> = {};
+    for (const [who, email] of [
+      ['member', member.email],
+      ['stranger', stranger],
+      ['deactivated', former.email],
+    ] as const) {
+      statements[who] = await statementTextsDuring(async () => {
+        answers[who] = await send(email);
+      });
+    }
+    expect(statements.stranger).toEqual(statements.member);
+    expect(statements.deactivated).toEqual(statements.member);
+    expect(answers.stranger).toBe(answers.member);
+    expect(answers.deactivated).toBe(answers.member);
+    expect(JSON.parse(answers.member!.slice(4))).toEqual({
+      data: { sendSignInLink: { __typename: 'SendSignInLinkPayload', accepted: true } },
+    });
+
+    // Only the member's request wrote anything: one live link, its mail queued, audited.
+    const links = await prisma.signInLink.findMany({ where: { memberId: member.id } });
+    expect(links).toHaveLength(2);
+    expect(links.filter((link) => link.tokenHash !== null)).toHaveLength(1);
+    const live = links.find((link) => link.tokenHash !== null)!;
+    const mails = await prisma.emailOutbox.findMany({ where: { toAddress: member.email } });
+    expect(mails.map((mail) => mail.status).sort()).toEqual(['CANCELLED', 'QUEUED']);
+    expect(
+      await prisma.emailOutbox.count({ where: { toAddress: { in: [stranger, former.email] } } }),
+    ).toBe(0);
+    expect(
+      await prisma.auditEvent.count({
+        where: { action: 'member.sign_in_link_sent', data: { equals: { signInLinkId: live.id } } },
+      }),
+    ).toBe(1);
+
+    // The mail arrives and its link signs the member in.
+    const smtp = await startTestSmtpServer();
+    const transport = createSmtpTransport({ url: smtp.url, from: 'Roster <a@roster.test>' });
+    try {
+      await prisma.emailOutbox.updateMany({
+        where: { status: 'QUEUED', NOT: { toAddress: member.email } },
+        data: { status: 'CANCELLED' },
+      });
+      await createEmailWorker({ transport }).runOnce();
+      const mail = smtp.received.find((received) => received.envelopeTo.includes(member.email));
+      expect(mail).toBeDefined();
+      const token = /token=(rl_[A-Za-z0-9_-]{43})/.exec(mail!.parsed.text ?? '')?.[1];
+      expect(token).toBeDefined();
+      const redeemed = await server.gql(
+        `mutation ($token: String!) { redeemSignInLink(token: $token) { __typename ... on RedeemSignInLinkPayload { member { id } } } }`,
+        { token },
+      );
+      expect(redeemed.data!.redeemSignInLink).toEqual({
+        __typename: 'RedeemSignInLinkPayload',
+        member: { id: globalId('Member', member.id) },
+      });
+    } finally {
+      await transport.close();
+      await smtp.close();
+    }
   });
 });
