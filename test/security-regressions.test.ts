@@ -7,7 +7,10 @@ import path from 'node:path';
 import { Writable } from 'node:stream';
 import { pino } from 'pino';
 import { describe, expect, it, vi } from 'vitest';
+import pg from 'pg';
 import { prisma } from '../src/db.ts';
+import { lockDataDir } from '../src/db/data-dir-lock.ts';
+import { startEmbeddedDatabase } from '../src/db/embedded.ts';
 import { deliveryFailureReason, redactSecrets } from '../src/email/delivery-errors.ts';
 import { enqueueEmail } from '../src/email/outbox.ts';
 import { createMailer, createSmtpTransport } from '../src/email/transport.ts';
@@ -609,6 +612,60 @@ describe('9. sendSignInLink does the same work for a member and a stranger', () 
     } finally {
       await transport.close();
       await smtp.close();
+    }
+  });
+});
+
+describe("12. the embedded database is private to the server's OS user", () => {
+  it('is served on a Unix socket in a 0700 folder, never on TCP; DATA_DIR is 0700, the lock file 0600', async () => {
+    const parent = await fs.mkdtemp(path.join(os.tmpdir(), 'roster-sec-'));
+    const dataDir = path.join(parent, 'data');
+    try {
+      const lock = lockDataDir(dataDir);
+      const database = await startEmbeddedDatabase(
+        path.join(dataDir, 'pglite'),
+        path.join(dataDir, 'run'),
+      );
+      try {
+        lock.publish(database.url);
+        const mode = async (file: string) => (await fs.stat(file)).mode & 0o777;
+        expect(await mode(dataDir)).toBe(0o700);
+        expect(await mode(path.join(dataDir, 'roster.lock'))).toBe(0o600);
+        expect(await mode(path.join(dataDir, 'run'))).toBe(0o700);
+        expect(database.socketPath).toBe(path.join(dataDir, 'run', '.s.PGSQL.5432'));
+        expect((await fs.stat(database.socketPath)).isSocket()).toBe(true);
+        expect(await mode(database.socketPath)).toBe(0o600);
+        // The URL names the socket's folder, no TCP host or port.
+        const { hostname, port, searchParams } = new URL(database.url);
+        expect([hostname, port]).toEqual(['localhost', '']);
+        expect(searchParams.get('host')).toBe(path.join(dataDir, 'run'));
+        const lockText = await fs.readFile(path.join(dataDir, 'roster.lock'), 'utf8');
+        expect(lockText).not.toMatch(/127\.0\.0\.1|:\d{2,5}\//);
+        const client = new pg.Client({ connectionString: database.url });
+        await client.connect();
+        expect((await client.query('SELECT 1 AS one')).rows).toEqual([{ one: 1 }]);
+        await client.end();
+      } finally {
+        await database.stop();
+        lock.release();
+      }
+      await expect(fs.stat(path.join(dataDir, 'run', '.s.PGSQL.5432'))).rejects.toThrow();
+    } finally {
+      await fs.rm(parent, { recursive: true, force: true });
+    }
+  });
+
+  it('tightens a DATA_DIR an older version left world-readable', async () => {
+    const parent = await fs.mkdtemp(path.join(os.tmpdir(), 'roster-sec-'));
+    const dataDir = path.join(parent, 'data');
+    try {
+      await fs.mkdir(dataDir, { mode: 0o755 });
+      await fs.chmod(dataDir, 0o755);
+      const lock = lockDataDir(dataDir);
+      lock.release();
+      expect((await fs.stat(dataDir)).mode & 0o777).toBe(0o700);
+    } finally {
+      await fs.rm(parent, { recursive: true, force: true });
     }
   });
 });
