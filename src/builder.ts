@@ -8,20 +8,17 @@ import SchemaBuilder from '@pothos/core';
 import ErrorsPlugin from '@pothos/plugin-errors';
 import PrismaPlugin from '@pothos/plugin-prisma';
 import RelayPlugin, { resolveNodes } from '@pothos/plugin-relay';
-import ScopeAuthPlugin from '@pothos/plugin-scope-auth';
+import ScopeAuthPlugin, { RequestCache } from '@pothos/plugin-scope-auth';
 import SimpleObjectsPlugin from '@pothos/plugin-simple-objects';
-import {
-  DateTimeResolver,
-  EmailAddressResolver,
-  JSONObjectResolver,
-  URLResolver,
-} from 'graphql-scalars';
+import type { GraphQLResolveInfo } from 'graphql';
+import { DateTimeResolver, JSONObjectResolver, URLResolver } from 'graphql-scalars';
 import { createAccess } from './auth/access.ts';
 import type { Permission } from './auth/permissions.ts';
 import type { Context } from './context.ts';
 import { prisma, Prisma } from './db.ts';
 import { ForbiddenError, NotFoundError, ValidationError } from './errors.ts';
 import PrismaTypes, { getDatamodel } from './generated/pothos-types.ts';
+import { EmailAddressScalar } from './schema/email-address.ts';
 import type { OrganizationLocator } from './services/organization-locator.ts';
 import { isUuid } from './services/validation.ts';
 
@@ -46,33 +43,62 @@ function isMissingRow(error: unknown): boolean {
   );
 }
 
+/** The most ids one `nodes(ids:)` call may ask for: each costs a lookup and a permission check. */
+export const MAX_NODE_IDS = 100;
+
 /**
- * node/nodes for an id no row has: null to an API key (as Relay expects), and to anyone else the
- * same refusal as for an object of another organization, so a session cannot probe which ids
- * exist elsewhere. Any other failure stays what it is.
+ * Whether the caller may read `node` of type `typename`: the type's own `authScopes`, evaluated
+ * through scope-auth's request cache (so the fields of the node reuse the answer), not a copy.
  */
-async function nodeOrMissing(
+async function mayRead(
   context: Context,
-  { typename, id }: { typename: string; id: string },
-  load: () => unknown,
-): Promise<unknown> {
-  const missing = () => {
-    if (context.caller.kind === 'apiKey') return null;
-    throw new ForbiddenError(
-      context.caller.kind === 'anonymous'
-        ? AUTHENTICATION_REQUIRED
-        : `Not authorized to read fields for ${typename}`,
-    );
+  info: GraphQLResolveInfo,
+  typename: string,
+  node: unknown,
+): Promise<boolean> {
+  const { authScopes } = builder.configStore.getTypeConfig(typename).pothosOptions as {
+    authScopes?: unknown;
   };
+  if (authScopes === undefined) return true;
+  const cache = RequestCache.fromContext(context, builder);
+  const failure =
+    typeof authScopes === 'function'
+      ? await cache.evaluateTypeScopeFunction(
+          authScopes as Parameters<typeof cache.evaluateTypeScopeFunction>[0],
+          typename,
+          node,
+          info,
+        )
+      : await cache.evaluateScopeMap(
+          authScopes as Parameters<typeof cache.evaluateScopeMap>[0],
+          info,
+        );
+  return failure === null;
+}
+
+/**
+ * node/nodes: null for an id no row has, and the very same null, with no error, for an object the
+ * caller may not read (another organization's, or one its permissions do not cover), so that no
+ * caller can tell which ids exist. Any other failure stays what it is.
+ */
+async function nodeOrNull(
+  context: Context,
+  info: GraphQLResolveInfo,
+  { typename, id }: { typename: string; id: string },
+  load: () => Promise<unknown>,
+): Promise<unknown> {
   // The node types are models keyed by uuids. A malformed id would fail the whole batch of
   // lookups Prisma makes in this tick, other ids' included, so it never reaches the database.
-  if (typename in MODELS && !isUuid(id)) return missing();
+  if (Object.hasOwn(MODELS, typename) && !isUuid(id)) return null;
+  let node: unknown;
   try {
-    return await load();
+    node = await load();
   } catch (error) {
     if (!isMissingRow(error)) throw error;
-    return missing();
+    return null;
   }
+  if (node == null) return null;
+  return (await mayRead(context, info, typename, node)) ? node : null;
 }
 
 export const builder = new SchemaBuilder<{
@@ -112,23 +138,33 @@ export const builder = new SchemaBuilder<{
   relay: {
     clientMutationId: 'omit',
     nodeQueryOptions: {
-      description: 'Any object with a global id (Relay).',
-      resolve: (_root, args, context, _info, resolveNode) =>
-        nodeOrMissing(context, args.id, () => resolveNode(args.id)),
+      description:
+        'Any object with a global id (Relay); null when no object has the id or you may not read it.',
+      resolve: (_root, args, context, info, resolveNode) =>
+        nodeOrNull(context, info, args.id, async () => resolveNode(args.id)),
     },
     nodeTypeOptions: { description: 'An object with a global id, fetchable with `node(id:)`.' },
     pageInfoTypeOptions: { description: 'Where a page of a connection sits (Relay cursors).' },
     nodesQueryOptions: {
-      description: 'Objects by global ids (Relay).',
+      description: `Objects by global ids (Relay), at most ${MAX_NODE_IDS} ids per call; null for an id no object has or that you may not read.`,
       // One id at a time, so that an unknown id costs only its own item, not the whole list.
-      resolve: (_root, args, context, info): Promise<unknown>[] =>
-        args.ids.map((id) =>
-          nodeOrMissing(
+      resolve: (_root, args, context, info): Promise<unknown>[] => {
+        // Refused before any lookup: each id costs a query and a permission check.
+        if (args.ids.length > MAX_NODE_IDS) {
+          throw new ValidationError(
+            'ids',
+            `nodes accepts at most ${MAX_NODE_IDS} ids per call (got ${args.ids.length}); split the list`,
+          );
+        }
+        return args.ids.map((id) =>
+          nodeOrNull(
             context,
+            info,
             id,
             async (): Promise<unknown> => (await resolveNodes(builder, context, info, [id]))[0],
           ),
-        ),
+        );
+      },
     },
     cursorType: 'String',
   },
@@ -170,7 +206,7 @@ export const builder = new SchemaBuilder<{
 });
 
 builder.addScalarType('DateTime', DateTimeResolver);
-builder.addScalarType('EmailAddress', EmailAddressResolver);
+builder.addScalarType('EmailAddress', EmailAddressScalar);
 builder.addScalarType('JSONObject', JSONObjectResolver);
 builder.addScalarType('URL', URLResolver);
 

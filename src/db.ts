@@ -53,6 +53,7 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
     try {
       embedded = await startEmbeddedDatabase(
         options.dataDir ? path.join(options.dataDir, 'pglite') : undefined,
+        options.dataDir ? path.join(options.dataDir, 'run') : undefined,
       );
     } catch (error) {
       lock?.release();

@@ -421,7 +421,7 @@ describe('local sink (no SMTP_URL)', () => {
     vi.restoreAllMocks();
   });
 
-  it('writes each message as .eml and .json under DATA_DIR/mail and logs the link', async () => {
+  it('writes each message as .eml and .json under DATA_DIR/mail and logs where, never the link', async () => {
     const info = vi.spyOn(logger, 'info');
     const sink = createMailer({
       SMTP_URL: undefined,
@@ -449,9 +449,10 @@ describe('local sink (no SMTP_URL)', () => {
     expect(summary).toMatchObject({ id, to, link: linkFor(to), subject: parsed.subject });
 
     expect(info).toHaveBeenCalledWith(
-      expect.objectContaining({ to, link: linkFor(to) }),
+      expect.objectContaining({ file: path.join(dir, eml) }),
       expect.stringContaining('mail sink'),
     );
+    expect(JSON.stringify(info.mock.calls)).not.toContain(linkFor(to));
     expect(await row(id)).toMatchObject({ status: 'SENT', secret: null });
   });
 

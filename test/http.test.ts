@@ -133,16 +133,18 @@ describe('GraphQL over HTTP', () => {
 
 describe('errors outside result unions', () => {
   it('a refusal on a plain field keeps its message and code instead of "Unexpected error."', async () => {
-    const other = await newOrganization();
-    const stranger = await newMember(other.id, ['member']);
     const mine = await newOrganization();
-    const owner = await newMember(mine.id, ['owner']);
+    // A custom role without organization:read: the Organization type refuses its fields.
+    await prisma.customRole.create({
+      data: { organizationId: mine.id, key: 'nothing', name: 'Nothing', permissions: [] },
+    });
+    const member = await newMember(mine.id, ['nothing']);
     const res = await postGraphQL(
       fetch,
       `${base}/graphql`,
-      'query($id: ID!) { node(id: $id) { id } }',
-      { id: globalId('Member', stranger.id) },
-      owner.token,
+      '{ viewer { organization { name } } }',
+      {},
+      member.token,
     );
     expect(res.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
     expect(res.errors?.[0]?.message).not.toMatch(/Unexpected error/);

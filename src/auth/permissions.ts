@@ -42,8 +42,23 @@ export const BUILTIN_ROLES = {
 export type BuiltinRoleKey = keyof typeof BUILTIN_ROLES;
 export const BUILTIN_ROLE_KEYS = Object.keys(BUILTIN_ROLES) as BuiltinRoleKey[];
 
+/**
+ * Own keys only: `key in BUILTIN_ROLES` would also be true for "constructor", "toString" and the
+ * other names every object inherits from Object.prototype.
+ */
 export function isBuiltinRole(key: string): key is BuiltinRoleKey {
-  return key in BUILTIN_ROLES;
+  return Object.hasOwn(BUILTIN_ROLES, key);
+}
+
+/**
+ * What a role key (built-in or custom) looks like, checked wherever a key enters: inviting,
+ * changing a member's roles, creating a role. Lower case only, so none of Object.prototype's
+ * camel-case names fit; the lookups above and below are safe for the ones that do ("constructor").
+ */
+export const ROLE_KEY_PATTERN = /^[a-z][a-z0-9_-]{0,62}$/;
+
+export function isRoleKey(value: string): boolean {
+  return ROLE_KEY_PATTERN.test(value);
 }
 
 /** A role's definition as the permission checks need it (custom roles come from the database). */
@@ -58,11 +73,11 @@ export function permissionsOf(
   customRoles: readonly RoleDefinition[],
 ): Set<Permission> {
   const result = new Set<Permission>();
+  const custom = new Map(customRoles.map((role) => [role.key, role.permissions]));
   for (const key of roleKeys) {
-    const permissions = isBuiltinRole(key)
-      ? BUILTIN_ROLES[key].permissions
-      : (customRoles.find((role) => role.key === key)?.permissions ?? []);
-    for (const permission of permissions) if (isPermission(permission)) result.add(permission);
+    const permissions = isBuiltinRole(key) ? BUILTIN_ROLES[key].permissions : custom.get(key);
+    for (const permission of permissions ?? [])
+      if (isPermission(permission)) result.add(permission);
   }
   return result;
 }

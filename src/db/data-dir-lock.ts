@@ -1,9 +1,11 @@
 // The embedded database may be opened by one process at a time: a second PGlite on the same folder
 // would corrupt it. A lock file guards the folder; it holds the owner's pid and, once the database
-// is up, the loopback URL it serves, so that the `roster` command can work alongside a running
-// server by connecting to it. A stale lock (its process is gone) is taken over.
+// is up, the URL of the Unix socket it serves, so that the `roster` command can work alongside a
+// running server by connecting to it. A stale lock (its process is gone) is taken over. The folder
+// is private to the server's OS user (0700) and the lock file readable by it only (0600).
 import fs from 'node:fs';
 import path from 'node:path';
+import { makePrivateDir } from './embedded.ts';
 
 interface LockContent {
   pid: number;
@@ -46,15 +48,17 @@ export function lockHolder(dir: string): LockContent | undefined {
 
 /** Takes the lock on `dir` or throws naming the process holding it. */
 export function lockDataDir(dir: string): DataDirLock {
-  fs.mkdirSync(dir, { recursive: true });
+  makePrivateDir(dir);
   const file = lockFile(dir);
   const mine = (): boolean => read(file)?.pid === process.pid;
   for (let attempt = 0; attempt < 2; attempt++) {
     try {
-      fs.writeFileSync(file, JSON.stringify({ pid: process.pid }), { flag: 'wx' });
+      fs.writeFileSync(file, JSON.stringify({ pid: process.pid }), { flag: 'wx', mode: 0o600 });
       return {
         publish(url) {
-          if (mine()) fs.writeFileSync(file, JSON.stringify({ pid: process.pid, url }));
+          if (mine()) {
+            fs.writeFileSync(file, JSON.stringify({ pid: process.pid, url }), { mode: 0o600 });
+          }
         },
         release() {
           if (mine()) fs.rmSync(file, { force: true });

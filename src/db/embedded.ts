@@ -1,35 +1,80 @@
 // The embedded default: PGlite (PostgreSQL compiled to WebAssembly) with its data in a folder,
-// served on a loopback port by pglite-socket so that the same `pg` driver and Prisma adapter talk
-// to it as to a real PostgreSQL server. PGlite itself is one session: the socket server multiplexes
-// several connections onto it, and while one connection is inside a transaction it runs only that
+// served by pglite-socket so that the same `pg` driver and Prisma adapter talk to it as to a real
+// PostgreSQL server. PGlite itself is one session: the socket server multiplexes several
+// connections onto it, and while one connection is inside a transaction it runs only that
 // connection's statements. The application still uses a pool of one (src/db.ts); the extra
-// connections are for short-lived clients such as the migrator and a closing pool's successor.
+// connections are for short-lived clients such as the migrator, the `roster` command and a
+// closing pool's successor.
+//
+// It has no password and every connection is a superuser, so it is served on a Unix socket in a
+// folder only this OS user can enter (0700), never on a TCP port: another user of the host, or
+// anything that can reach a loopback port, cannot connect to it.
 import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
 import { PGLiteSocketServer } from '@electric-sql/pglite-socket';
 
 export interface EmbeddedDatabase {
   url: string;
+  /** The Unix socket the database is served on. */
+  socketPath: string;
   stop(): Promise<void>;
 }
 
-/** Starts PGlite; `dataDir` undefined keeps the database in memory (tests). */
-export async function startEmbeddedDatabase(dataDir?: string): Promise<EmbeddedDatabase> {
-  if (dataDir) fs.mkdirSync(dataDir, { recursive: true });
+// libpq and `pg` look for <host>/.s.PGSQL.<port> when the host is a folder.
+const SOCKET_NAME = '.s.PGSQL.5432';
+// sun_path holds 108 bytes on Linux (104 on macOS) including the terminating NUL.
+const MAX_SOCKET_PATH = 100;
+
+/** Creates `dir` (and parents) if needed and makes it private to this OS user. */
+export function makePrivateDir(dir: string): void {
+  fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+  // mkdir's mode does not apply to a folder that already exists (an older Roster made it 0755).
+  fs.chmodSync(dir, 0o700);
+}
+
+/**
+ * Starts PGlite; `dataDir` undefined keeps the database in memory (tests). The socket goes in
+ * `socketDir` (made 0700), or in a fresh private folder under the system's temporary folder when
+ * none is given or its path is too long for a socket.
+ */
+export async function startEmbeddedDatabase(
+  dataDir?: string,
+  socketDir?: string,
+): Promise<EmbeddedDatabase> {
+  if (dataDir) makePrivateDir(dataDir);
+  let dir: string;
+  let temporary = false;
+  if (socketDir && path.join(socketDir, SOCKET_NAME).length <= MAX_SOCKET_PATH) {
+    makePrivateDir(socketDir);
+    dir = socketDir;
+  } else {
+    // mkdtemp creates the folder 0700.
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'roster-db-'));
+    temporary = true;
+  }
+  const socketPath = path.join(dir, SOCKET_NAME);
+  // Whoever holds the data folder's lock owns this socket; one left by a crash is stale.
+  fs.rmSync(socketPath, { force: true });
   const pglite = await PGlite.create(dataDir ? { dataDir } : {});
-  const server = new PGLiteSocketServer({
-    db: pglite,
-    host: '127.0.0.1',
-    port: 0,
-    maxConnections: 16,
-  });
-  await server.start();
-  const address = server.getServerConn();
+  const server = new PGLiteSocketServer({ db: pglite, path: socketPath, maxConnections: 16 });
+  try {
+    await server.start();
+    fs.chmodSync(socketPath, 0o600);
+  } catch (error) {
+    await server.stop();
+    await pglite.close();
+    if (temporary) fs.rmSync(dir, { recursive: true, force: true });
+    throw error;
+  }
   return {
-    url: `postgresql://postgres@${address}/postgres?sslmode=disable`,
+    url: `postgresql://postgres@localhost/postgres?host=${encodeURIComponent(dir)}&sslmode=disable`,
+    socketPath,
     async stop() {
       await server.stop();
       await pglite.close();
+      fs.rmSync(temporary ? dir : socketPath, { recursive: true, force: true });
     },
   };
 }

@@ -1,6 +1,7 @@
 // Where rendered mail goes: an SMTP server (nodemailer) when SMTP_URL is set, otherwise a local
-// sink that writes each message to <DATA_DIR>/mail as an .eml file plus a .json summary and logs
-// the recipient and link, so a developer without SMTP can still follow every link.
+// sink that writes each message to <DATA_DIR>/mail as an .eml file plus a .json summary (both
+// readable by the server's user only) and logs where it put them, so a developer without SMTP can
+// still follow every link. The link itself is never logged: logs travel further than files.
 import crypto from 'node:crypto';
 import fs from 'node:fs/promises';
 import path from 'node:path';
@@ -20,7 +21,7 @@ export interface OutgoingEmail {
   subject: string;
   html: string;
   text: string;
-  /** The link the mail carries; the sink logs it. */
+  /** The link the mail carries; the sink writes it into its .json summary (never into a log). */
   link?: string;
 }
 
@@ -121,8 +122,10 @@ export function createSinkTransport(options: SinkTransportOptions): MailTranspor
         options.dir,
         `${stamp}-${email.id ?? crypto.randomBytes(6).toString('hex')}`,
       );
-      // The files hold live sign-in and invitation links: readable by the owner only.
+      // The files hold live sign-in and invitation links: readable by the owner only. mkdir's mode
+      // does not apply to a folder that already exists, so set it either way.
       await fs.mkdir(options.dir, { recursive: true, mode: 0o700 });
+      await fs.chmod(options.dir, 0o700);
       await fs.writeFile(`${base}.eml`, info.message as Buffer, { mode: 0o600 });
       const summary = {
         id: email.id,
@@ -135,8 +138,8 @@ export function createSinkTransport(options: SinkTransportOptions): MailTranspor
       };
       await fs.writeFile(`${base}.json`, `${JSON.stringify(summary, null, 2)}\n`, { mode: 0o600 });
       log.info(
-        { to: email.to, link: email.link, file: `${base}.eml` },
-        `mail sink: message to ${email.to} written (no SMTP_URL configured)`,
+        { emailId: email.id, file: `${base}.eml` },
+        'mail sink: message written (no SMTP_URL configured); the link is in the file',
       );
       return { messageId: info.messageId };
     },

@@ -12,6 +12,7 @@ import os from 'node:os';
 import { prisma as defaultPrisma, type PrismaClient } from '../db.ts';
 import { logger } from '../logger.ts';
 import { startPeriodicTask } from '../periodic-task.ts';
+import { deliveryFailureReason } from './delivery-errors.ts';
 import { renderEmail } from './render.ts';
 import { isPermanentFailure, type MailTransport } from './transport.ts';
 
@@ -150,14 +151,6 @@ async function cancelDeadLinks(db: PrismaClient): Promise<number> {
       )`;
 }
 
-function describeError(error: unknown): string {
-  const message = error instanceof Error ? error.message : String(error);
-  const code = (error as { code?: unknown } | null)?.code;
-  const text =
-    typeof code === 'string' && !message.includes(code) ? `${code}: ${message}` : message;
-  return text.slice(0, MAX_ERROR_LENGTH);
-}
-
 export function createEmailWorker(options: EmailWorkerOptions): EmailWorker {
   const workerId = options.workerId ?? defaultWorkerId();
   const batchSize = options.batchSize ?? 10;
@@ -224,7 +217,8 @@ export function createEmailWorker(options: EmailWorkerOptions): EmailWorker {
   ): Promise<Outcome> {
     const giveUp = permanent || row.attempts >= row.maxAttempts;
     const delayMs = giveUp ? 0 : Math.max(0, backoff(row.attempts));
-    const lastError = describeError(error);
+    // Classified and redacted: members read lastError, and the log line below carries it too.
+    const lastError = deliveryFailureReason(error).slice(0, MAX_ERROR_LENGTH);
     await db().$executeRaw`
       UPDATE email_outbox
       SET status = CASE WHEN ${giveUp}::boolean THEN 'FAILED'::"EmailStatus" ELSE status END,

@@ -49,7 +49,8 @@ const CreateRoleInput = builder.inputType('CreateRoleInput', {
     }),
     key: t.string({
       required: true,
-      description: 'A slug, unique in the organization; not owner, admin or member.',
+      description:
+        'Up to 63 lowercase letters, digits, "-" and "_", starting with a letter; unique in the organization; not owner, admin or member.',
     }),
     name: t.string({ required: true }),
     description: t.string(),

@@ -10,18 +10,25 @@ export interface AuditEntry {
   data?: Prisma.InputJsonObject;
 }
 
+/** Who an audit event names as its actor. */
+export function auditActor(caller: Caller): {
+  actorType: 'API_KEY' | 'MEMBER' | 'ANONYMOUS';
+  actorId: string | null;
+} {
+  return caller.kind === 'apiKey'
+    ? { actorType: 'API_KEY', actorId: caller.apiKeyId }
+    : caller.kind === 'member'
+      ? { actorType: 'MEMBER', actorId: caller.memberId }
+      : { actorType: 'ANONYMOUS', actorId: null };
+}
+
 export async function recordAudit(
   tx: Transaction,
   caller: Caller,
   entry: AuditEntry,
   requestId?: string,
 ): Promise<void> {
-  const actor =
-    caller.kind === 'apiKey'
-      ? { actorType: 'API_KEY' as const, actorId: caller.apiKeyId }
-      : caller.kind === 'member'
-        ? { actorType: 'MEMBER' as const, actorId: caller.memberId }
-        : { actorType: 'ANONYMOUS' as const, actorId: null };
+  const actor = auditActor(caller);
   await tx.auditEvent.create({
     data: { ...entry, data: entry.data ?? {}, ...actor, requestId: requestId ?? null },
   });

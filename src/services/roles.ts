@@ -21,7 +21,7 @@ import {
 } from '../errors.ts';
 import { recordAudit } from './audit.ts';
 import { lockOrganization } from './seats.ts';
-import { isUniqueViolation, nameSchema, parse, slugSchema } from './validation.ts';
+import { isUniqueViolation, nameSchema, parse, roleKeySchema } from './validation.ts';
 
 /** A role as the API shows it. */
 export interface RoleView {
@@ -84,7 +84,7 @@ export function isOwner(granter: Granter): boolean {
   return granter === 'apiKey' || granter.roles.includes('owner');
 }
 
-const roleKeySchema = slugSchema.refine(
+const customRoleKeySchema = roleKeySchema.refine(
   (key) => !isBuiltinRole(key),
   'owner, admin and member are built-in role keys',
 );
@@ -102,7 +102,7 @@ const permissionsSchema = z
 const descriptionSchema = z.string().trim().max(1000);
 
 const createRoleSchema = z.object({
-  key: roleKeySchema,
+  key: customRoleKeySchema,
   name: nameSchema,
   description: descriptionSchema.nullish(),
   permissions: permissionsSchema,

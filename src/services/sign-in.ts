@@ -5,9 +5,9 @@ import { z } from 'zod';
 import { generateToken, hashToken, looksLike } from '../auth/tokens.ts';
 import type { Context } from '../context.ts';
 import { prisma } from '../db.ts';
-import { cancelQueuedEmails, enqueueEmail } from '../email/outbox.ts';
+import { cancelQueuedEmails } from '../email/outbox.ts';
 import { InvalidTokenError, NoRedirectUrlError } from '../errors.ts';
-import { recordAudit } from './audit.ts';
+import { auditActor, recordAudit } from './audit.ts';
 import {
   acceptLink,
   asMember,
@@ -45,6 +45,12 @@ export interface RedeemedSignInLink {
 /**
  * Mails a sign-in link if the address belongs to an ACTIVE member of the organization, killing
  * the member's earlier unused links. Returns normally either way.
+ *
+ * Whether the address is a member's must not show, not even in how long the answer takes: the
+ * member lookup, killing the earlier links, creating the link, queueing its mail and the audit
+ * record are one statement whose every part selects from the member lookup, so a stranger's
+ * address runs exactly the statements a member's does (test/security-regressions.test.ts
+ * compares them), and only the rows written differ.
  */
 export async function sendSignInLink(
   ctx: Context,
@@ -63,57 +69,65 @@ export async function sendSignInLink(
   if (!organization) return;
   const redirectUrl = input.redirectUrl ?? organization.defaultRedirectUrl;
   if (!redirectUrl) throw new NoRedirectUrlError();
-  const member = await prisma.member.findUnique({
-    where: { organizationId_emailNormalized: { organizationId, emailNormalized } },
-  });
-  if (!member || member.status !== 'ACTIVE') return;
 
+  // Made whether or not it is used: it costs the same either way.
+  const { token, hash } = generateToken('signIn');
+  const expiresAt = minutesAfter(new Date(), SIGN_IN_LINK_MINUTES);
+  const link = acceptLink(redirectUrl, token);
+  const locale = input.locale ?? 'en';
+  const { actorType, actorId } = auditActor(ctx.caller);
   await prisma.$transaction(async (tx) => {
     // Serializes simultaneous requests (the organization lock every membership change takes
     // first): otherwise each would kill only the links committed before it, and several stay live.
+    // It comes before the statement below so that statement's snapshot sees the links committed
+    // by whoever held the lock before.
     await lockOrganization(tx, organizationId);
-    const now = new Date();
-    const earlier = await tx.signInLink.findMany({
-      where: { memberId: member.id, tokenHash: { not: null } },
-      select: { id: true },
-    });
-    if (earlier.length) {
-      await tx.signInLink.updateMany({
-        where: { id: { in: earlier.map((link) => link.id) } },
-        data: { tokenHash: null },
-      });
-      for (const link of earlier) await cancelQueuedEmails(tx, { signInLinkId: link.id });
-    }
-    const { token, hash } = generateToken('signIn');
-    const expiresAt = minutesAfter(now, SIGN_IN_LINK_MINUTES);
-    const link = await tx.signInLink.create({
-      data: { organizationId, memberId: member.id, tokenHash: hash, redirectUrl, expiresAt },
-    });
-    await enqueueEmail(tx, {
-      kind: 'SIGN_IN_LINK',
-      to: member.email,
-      locale: input.locale ?? 'en',
-      organizationId,
-      signInLinkId: link.id,
-      payload: {
-        organizationName: organization.name,
-        recipientName: member.name,
-        expiresAt: expiresAt.toISOString(),
-      },
-      link: acceptLink(redirectUrl, token),
-    });
-    await recordAudit(
-      tx,
-      ctx.caller,
-      {
-        organizationId,
-        action: 'member.sign_in_link_sent',
-        targetType: 'Member',
-        targetId: member.id,
-        data: { signInLinkId: link.id },
-      },
-      ctx.requestId,
-    );
+    await tx.$executeRaw`
+      WITH target AS (
+        SELECT id, email, name FROM members
+        WHERE organization_id = ${organizationId}::uuid
+          AND email_normalized = ${emailNormalized}
+          AND status = 'ACTIVE'
+      ),
+      superseded AS (
+        UPDATE sign_in_links SET token_hash = NULL
+        WHERE member_id IN (SELECT id FROM target) AND token_hash IS NOT NULL
+        RETURNING id
+      ),
+      cancelled AS (
+        UPDATE email_outbox
+        SET status = 'CANCELLED', secret = NULL, locked_by = NULL, locked_until = NULL,
+            updated_at = now()
+        WHERE sign_in_link_id IN (SELECT id FROM superseded) AND status = 'QUEUED'
+        RETURNING id
+      ),
+      created AS (
+        INSERT INTO sign_in_links (organization_id, member_id, token_hash, redirect_url, expires_at)
+        SELECT ${organizationId}::uuid, target.id, ${hash}::text, ${redirectUrl}::text,
+          ${expiresAt}::timestamptz
+        FROM target
+        RETURNING id, member_id
+      ),
+      queued AS (
+        INSERT INTO email_outbox
+          (kind, to_address, locale, organization_id, sign_in_link_id, payload, secret, updated_at)
+        SELECT 'SIGN_IN_LINK', target.email, ${locale}::"Locale", ${organizationId}::uuid,
+          created.id,
+          jsonb_build_object(
+            'organizationName', ${organization.name}::text,
+            'recipientName', target.name,
+            'expiresAt', ${expiresAt.toISOString()}::text
+          ),
+          ${link}::text, now()
+        FROM created JOIN target ON target.id = created.member_id
+        RETURNING id
+      )
+      INSERT INTO audit_events
+        (organization_id, action, actor_type, actor_id, target_type, target_id, data, request_id)
+      SELECT ${organizationId}::uuid, 'member.sign_in_link_sent', ${actorType}::"ActorType",
+        ${actorId}::text, 'Member', created.member_id::text,
+        jsonb_build_object('signInLinkId', created.id::text), ${ctx.requestId}::text
+      FROM created`;
   });
 }
 

@@ -1,5 +1,6 @@
 // Input validation with zod; the first problem becomes a ValidationError naming the field.
 import { z } from 'zod';
+import { ROLE_KEY_PATTERN } from '../auth/permissions.ts';
 import { Prisma } from '../db.ts';
 import { ConflictError, ValidationError } from '../errors.ts';
 
@@ -26,7 +27,38 @@ export const slugSchema = z
 
 export const nameSchema = z.string().trim().min(1).max(200);
 
-export const emailSchema = z.string().trim().max(254).pipe(z.email());
+// RFC 5321 §4.5.3.1: a local part of at most 64 octets, a path of at most 256 (so an address of
+// at most 254 once the angle brackets are counted), domain labels of at most 63 (RFC 1035).
+export const EMAIL_MAX_LENGTH = 254;
+export const EMAIL_LOCAL_PART_MAX_LENGTH = 64;
+const ATOM = "[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+";
+// A dot-atom (RFC 5322 §3.2.3); quoted local parts are refused, as most mail systems do.
+const LOCAL_PART = new RegExp(`^${ATOM}(?:\\.${ATOM})*$`);
+const DOMAIN_LABEL = /^[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?$/;
+// A top-level domain: letters, or an internationalized one in its xn-- form.
+const TOP_LEVEL_LABEL = /^(?:[A-Za-z]{2,63}|xn--[A-Za-z0-9-]{1,59})$/;
+
+/**
+ * The one rule for email addresses: the input paths (emailSchema) and the EmailAddress scalar's
+ * input both use it, so whatever is accepted can be read back.
+ */
+export function isEmailAddress(value: string): boolean {
+  if (value.length > EMAIL_MAX_LENGTH) return false;
+  const at = value.lastIndexOf('@');
+  const localPart = value.slice(0, at);
+  if (at < 1 || localPart.length > EMAIL_LOCAL_PART_MAX_LENGTH) return false;
+  if (!LOCAL_PART.test(localPart)) return false;
+  const labels = value.slice(at + 1).split('.');
+  return (
+    labels.length >= 2 &&
+    labels.every((label) => DOMAIN_LABEL.test(label)) &&
+    TOP_LEVEL_LABEL.test(labels[labels.length - 1]!)
+  );
+}
+
+export const EMAIL_RULE = `not a valid email address (at most ${EMAIL_LOCAL_PART_MAX_LENGTH} characters before the @, ${EMAIL_MAX_LENGTH} in all)`;
+
+export const emailSchema = z.string().trim().refine(isEmailAddress, EMAIL_RULE);
 
 export const domainSchema = z
   .string()
@@ -54,10 +86,19 @@ export const metadataSchema = z
   .record(z.string(), z.unknown())
   .refine((value) => JSON.stringify(value).length <= 16_384, 'must be at most 16 KiB of JSON');
 
+/** One role key, built-in or custom (see ROLE_KEY_PATTERN). */
+export const roleKeySchema = z
+  .string()
+  .trim()
+  .regex(
+    ROLE_KEY_PATTERN,
+    'a role key is 1 to 63 lowercase letters, digits, "-" or "_", starting with a letter',
+  );
+
 /** Role keys as given for a member or an invitation: at least one, duplicates dropped. */
 export function roleKeysSchema(holder: 'a member' | 'an invitation') {
   return z
-    .array(z.string().trim().min(1).max(64))
+    .array(roleKeySchema)
     .min(1, `${holder} needs at least one role`)
     .max(50)
     .transform((roles) => [...new Set(roles)]);

@@ -16,3 +16,22 @@ export async function statementsDuring(fn: () => Promise<unknown>): Promise<numb
   }
   return statements;
 }
+
+/** Runs `fn` and returns the text of each statement that reached the database meanwhile, in order. */
+export async function statementTextsDuring(fn: () => Promise<unknown>): Promise<string[]> {
+  const original = pg.Client.prototype.query;
+  const texts: string[] = [];
+  pg.Client.prototype.query = function (this: pg.Client, ...args: unknown[]) {
+    const [first] = args;
+    texts.push(
+      typeof first === 'string' ? first : String((first as { text?: unknown } | null)?.text),
+    );
+    return (original as (...params: unknown[]) => unknown).apply(this, args);
+  } as typeof original;
+  try {
+    await fn();
+  } finally {
+    pg.Client.prototype.query = original;
+  }
+  return texts;
+}
