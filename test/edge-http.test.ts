@@ -87,7 +87,7 @@ describe('GET', () => {
   });
 
   it('never runs a mutation', async () => {
-    for (const headers of [{}, { 'x-graphql-csrf': '1' }]) {
+    for (const headers of [{}, { 'x-graphql-csrf': '1' }] as Record<string, string>[]) {
       const res = await fetch(url(CREATE), {
         headers: { ...headers, authorization: `Bearer ${key}` },
       });
