@@ -9,7 +9,7 @@ import { prisma } from './db.ts';
 import { corsOptions, useVaryOrigin } from './http/cors.ts';
 import { useSecurityHeaders } from './http/headers.ts';
 import { documentLimitPlugins } from './http/limits.ts';
-import { createMaskError, useRequestIdOnMaskedErrors } from './http/masking.ts';
+import { createMaskError, useSafeErrors } from './http/masking.ts';
 import { disclosurePlugins } from './http/production.ts';
 import { edgeSettings, type EdgeSettings } from './http/settings.ts';
 import { strictHttpPlugins } from './http/transport.ts';
@@ -137,7 +137,7 @@ export function createRosterYoga(options: YogaOptions = {}): RosterYoga {
       ...(trusted ? [useTrustedDocuments(trusted)] : []),
       ...documentLimitPlugins(edge),
       ...disclosurePlugins(edge),
-      useRequestIdOnMaskedErrors(requestIdOf),
+      useSafeErrors(requestIdOf),
       useUnexpectedErrorLog(),
     ],
   });

@@ -97,6 +97,28 @@ describe('GET', () => {
   });
 });
 
+describe('unreadable requests', () => {
+  it('answers 400, not 500, to malformed JSON in GET variables or extensions, or in a POST body', async () => {
+    for (const param of ['variables', 'extensions']) {
+      const res = await fetch(`${base}/graphql?query=%7B__typename%7D&${param}=%7Bnot-json`, {
+        headers: { 'x-graphql-csrf': '1', accept: 'application/graphql-response+json' },
+      });
+      expect(res.status, param).toBe(400);
+      const body = (await res.json()) as { errors: { message: string }[] };
+      expect(body.errors[0]?.message).toMatch(/could not be read/);
+    }
+    const post = await fetch(`${base}/graphql`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', accept: 'application/graphql-response+json' },
+      body: '{"query": ',
+    });
+    expect(post.status).toBe(400);
+    const text = await post.text();
+    expect(text).toMatch(/POST body sent invalid JSON/);
+    expect(text).not.toMatch(/originalError|SyntaxError/);
+  });
+});
+
 describe('body size', () => {
   /** A raw HTTP POST, optionally chunked (no Content-Length), so fetch cannot hide either. */
   function rawPost(body: string, chunked: boolean): Promise<{ status: number; text: string }> {

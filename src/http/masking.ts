@@ -48,21 +48,36 @@ interface SerializedError {
   extensions?: Record<string, unknown>;
 }
 
-/** Adds the request id to every masked error, so a report from a caller finds its log line. */
-export function useRequestIdOnMaskedErrors(requestIdOf: (request: Request) => string): Plugin {
+/** Extensions that describe an error from the inside; Yoga adds `originalError` to some. */
+const INTERNAL_EXTENSIONS = ['originalError', 'stack', 'exception'];
+
+function needsRewrite(error: unknown): boolean {
+  const e = error as SerializedError;
+  return (
+    e.message === UNEXPECTED_ERROR ||
+    INTERNAL_EXTENSIONS.some((name) => e.extensions?.[name] !== undefined)
+  );
+}
+
+/**
+ * The last word on every error of an answer: the request id on masked errors, so a report from a
+ * caller finds its log line, and no extension that describes the error from the inside.
+ */
+export function useSafeErrors(requestIdOf: (request: Request) => string): Plugin {
   const withId = <T extends { errors?: readonly unknown[] }>(result: T, requestId: string): T => {
-    if (!result.errors?.some((e) => (e as SerializedError).message === UNEXPECTED_ERROR)) {
-      return result;
-    }
+    if (!result.errors?.some(needsRewrite)) return result;
     return {
       ...result,
       errors: result.errors.map((error) => {
-        if (!(error instanceof GraphQLError) || error.message !== UNEXPECTED_ERROR) return error;
+        if (!(error instanceof GraphQLError) || !needsRewrite(error)) return error;
+        const extensions: Record<string, unknown> = { ...error.extensions };
+        for (const name of INTERNAL_EXTENSIONS) delete extensions[name];
+        if (error.message === UNEXPECTED_ERROR) extensions.requestId = requestId;
         return new GraphQLError(error.message, {
           nodes: error.nodes,
           path: error.path,
           originalError: error.originalError,
-          extensions: { ...error.extensions, requestId },
+          extensions,
         });
       }),
     };
