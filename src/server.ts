@@ -8,6 +8,7 @@ import { openDatabase } from './db.ts';
 import { logger } from './logger.ts';
 import { setSessionTtlMinutes } from './services/sessions.ts';
 import { startBackgroundWork } from './background.ts';
+import { edgeSettingsFrom } from './http/settings.ts';
 import { createRosterYoga } from './yoga.ts';
 
 export interface RunningServer {
@@ -25,7 +26,7 @@ export async function startServer(config: Config): Promise<RunningServer> {
     poolSize: config.DATABASE_POOL_SIZE,
     migrate: config.MIGRATE_ON_START,
   });
-  const yoga = createRosterYoga({ graphiql: config.graphiql });
+  const yoga = createRosterYoga({ graphiql: config.graphiql, edge: edgeSettingsFrom(config) });
   const server = http.createServer(yoga);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
