@@ -82,6 +82,39 @@ const schema = z.object({
   RATE_LIMIT_INVITE_PER_ADDRESS: rateLimit.optional(),
   /** How long an outbox claim holds a row; renewed every third of it while a send runs. */
   EMAIL_LEASE_MS: z.coerce.number().int().min(1000).default(30_000),
+
+  // --- The public edge (src/http/): document limits, HTTP strictness, CORS, headers. ---
+  /** Largest request body in bytes; larger ones get 413 before the body is read to its end. */
+  MAX_REQUEST_BYTES: z.coerce.number().int().min(1024).default(102_400),
+  /** Deepest selection nesting of an operation (fragments are flattened, so unions cost nothing). */
+  GRAPHQL_MAX_DEPTH: z.coerce.number().int().min(1).default(12),
+  /** Most aliases in one operation (__typename included): stops batching one field many times. */
+  GRAPHQL_MAX_ALIASES: z.coerce.number().int().min(0).default(15),
+  /** Most directives in one operation. */
+  GRAPHQL_MAX_DIRECTIVES: z.coerce.number().int().min(0).default(8),
+  /** Most lexical tokens in one document: bounds parsing and validation work. */
+  GRAPHQL_MAX_TOKENS: z.coerce.number().int().min(100).default(3_000),
+  /** Most fields a response may hold: list fields multiply, connections by their page size. */
+  GRAPHQL_MAX_COST: z.coerce.number().int().min(100).default(10_000),
+  /** Schema introspection; on by default outside production. */
+  INTROSPECTION: boolean.optional(),
+  /** Path to a trusted-documents manifest ({ "<sha256>": "query …" }); only those then run. */
+  TRUSTED_DOCUMENTS: z.string().optional(),
+  /** Comma-separated browser origins allowed to call the API (CORS); unset = none. */
+  CORS_ORIGINS: z
+    .string()
+    .optional()
+    .transform((value) =>
+      (value ?? '')
+        .split(',')
+        .map((origin) => origin.trim())
+        .filter(Boolean),
+    )
+    .pipe(z.array(z.string().regex(/^https?:\/\/[^/\s]+$/, 'an origin: scheme://host[:port]'))),
+  /** Strict-Transport-Security max-age in seconds; unset = no HSTS (set it behind HTTPS only). */
+  HSTS_MAX_AGE: z.coerce.number().int().min(0).optional(),
+  /** Retry-After (seconds) sent with 503 while the database is unreachable. */
+  DATABASE_RETRY_AFTER_SECONDS: z.coerce.number().int().min(1).default(5),
 });
 
 type SettingName = keyof typeof schema.shape;

@@ -133,3 +133,11 @@ export class InvitationNotPendingError extends RosterError {
     super(`The invitation is ${status.toLowerCase()}, not pending`);
   }
 }
+
+/** The database cannot be reached: nothing the caller did; the same request may succeed later. */
+export class ServiceUnavailableError extends RosterError {
+  override readonly code = 'SERVICE_UNAVAILABLE';
+  constructor(readonly retryAfterSeconds: number) {
+    super(`The service is temporarily unavailable; retry in ${retryAfterSeconds} seconds`);
+  }
+}

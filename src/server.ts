@@ -9,6 +9,7 @@ import { logger } from './logger.ts';
 import { configureRateLimits } from './services/rate-limits.ts';
 import { setSessionTtlMinutes } from './services/sessions.ts';
 import { startBackgroundWork } from './background.ts';
+import { edgeSettingsFrom } from './http/settings.ts';
 import { createRosterYoga } from './yoga.ts';
 
 export interface RunningServer {
@@ -27,7 +28,11 @@ export async function startServer(config: Config): Promise<RunningServer> {
     poolSize: config.DATABASE_POOL_SIZE,
     migrate: config.MIGRATE_ON_START,
   });
-  const yoga = createRosterYoga({ graphiql: config.graphiql, trustProxy: config.TRUST_PROXY });
+  const yoga = createRosterYoga({
+    graphiql: config.graphiql,
+    trustProxy: config.TRUST_PROXY,
+    edge: edgeSettingsFrom(config),
+  });
   const server = http.createServer(yoga);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);

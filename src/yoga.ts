@@ -1,17 +1,19 @@
 // The Yoga instance, separate from the listener so tests can call `yoga.fetch(...)` in-process.
 import crypto from 'node:crypto';
 import { GraphQLError } from 'graphql';
-import {
-  createYoga,
-  maskError,
-  useErrorHandler,
-  type Plugin,
-  type YogaServerInstance,
-} from 'graphql-yoga';
+import { createYoga, useErrorHandler, type Plugin, type YogaServerInstance } from 'graphql-yoga';
 import { RosterError } from './errors.ts';
 import { clientAddressOf, type Context, type TrustProxy } from './context.ts';
 import { useGraphiQL } from './http/graphiql.ts';
 import { prisma } from './db.ts';
+import { corsOptions, useVaryOrigin } from './http/cors.ts';
+import { useSecurityHeaders } from './http/headers.ts';
+import { documentLimitPlugins } from './http/limits.ts';
+import { createMaskError, useSafeErrors } from './http/masking.ts';
+import { disclosurePlugins } from './http/production.ts';
+import { edgeSettings, type EdgeSettings } from './http/settings.ts';
+import { strictHttpPlugins } from './http/transport.ts';
+import { loadTrustedDocuments, useTrustedDocuments } from './http/trusted-documents.ts';
 import { logger } from './logger.ts';
 import { schema } from './schema/index.ts';
 import { authenticate } from './services/authentication.ts';
@@ -20,6 +22,8 @@ export interface YogaOptions {
   graphiql?: boolean;
   /** TRUST_PROXY: when X-Forwarded-For gives the client address (default false: the socket's). */
   trustProxy?: TrustProxy;
+  /** The public edge's settings; by default derived from the process's environment. */
+  edge?: Partial<EdgeSettings>;
 }
 
 const log = logger.child({ component: 'http' });
@@ -103,27 +107,22 @@ function useHealthChecks(): Plugin {
 export type RosterYoga = YogaServerInstance<Record<string, unknown>, Context>;
 
 export function createRosterYoga(options: YogaOptions = {}): RosterYoga {
+  const edge: EdgeSettings = { ...edgeSettings(), ...options.edge };
+  const trusted = edge.trustedDocuments ? loadTrustedDocuments(edge.trustedDocuments) : undefined;
   return createYoga<Record<string, unknown>, Context>({
     schema,
     graphqlEndpoint: '/graphql',
     landingPage: false,
     graphiql: false, // served by useGraphiQL (src/http/graphiql.ts)
     logging: log,
-    maskedErrors: {
-      // A typed failure raised where no result union can carry it (a type-level scope on a plain
-      // field, say) still reaches the caller as itself, with its code; everything else is masked.
-      maskError(error, message, isDev) {
-        const original = error instanceof GraphQLError ? error.originalError : error;
-        if (original instanceof RosterError) {
-          return new GraphQLError(original.message, {
-            nodes: error instanceof GraphQLError ? error.nodes : undefined,
-            path: error instanceof GraphQLError ? error.path : undefined,
-            extensions: { code: original.code },
-          });
-        }
-        return maskError(error, message, isDev);
-      },
-    },
+    cors: edge.corsOrigins.length ? corsOptions(edge.corsOrigins) : false,
+    // Counted as the body streams in (and from Content-Length first): 413 before reading it all.
+    maxRequestBodySize: edge.maxRequestBytes,
+    // Uploads are not a thing here; a multipart body is refused like any non-JSON POST.
+    multipart: false,
+    batching: false,
+    extraParamNames: trusted ? ['documentId'] : [],
+    maskedErrors: { maskError: createMaskError(edge.retryAfterSeconds) },
     context: async ({ request, req }): Promise<Context> => ({
       requestId: requestIdOf(request),
       caller: await authenticate(request.headers.get('authorization')),
@@ -136,9 +135,16 @@ export function createRosterYoga(options: YogaOptions = {}): RosterYoga {
     }),
     plugins: [
       useRequestLog(),
+      useSecurityHeaders({ hstsMaxAge: edge.hstsMaxAge }),
+      useVaryOrigin(edge.corsOrigins),
       useHealthChecks(),
-      useUnexpectedErrorLog(),
       useGraphiQL({ enabled: options.graphiql === true, endpoint: '/graphql', title: 'Roster' }),
+      ...strictHttpPlugins(),
+      ...(trusted ? [useTrustedDocuments(trusted)] : []),
+      ...documentLimitPlugins(edge),
+      ...disclosurePlugins(edge),
+      useSafeErrors(requestIdOf),
+      useUnexpectedErrorLog(),
     ],
   });
 }

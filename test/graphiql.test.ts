@@ -112,6 +112,11 @@ describe.skipIf(!fs.existsSync(executablePath))('GraphiQL in a browser', () => {
 
   it('loads without any outside network and runs a query', async () => {
     const page = await browser.newPage();
+    // The page runs under its Content-Security-Policy (src/http/headers.ts): nothing may be refused.
+    const refusedByPolicy: string[] = [];
+    page.on('console', (message) => {
+      if (/Content Security Policy/i.test(message.text())) refusedByPolicy.push(message.text());
+    });
     const outside: string[] = [];
     page.on('request', (request) => {
       const url = new URL(request.url());
@@ -119,7 +124,8 @@ describe.skipIf(!fs.existsSync(executablePath))('GraphiQL in a browser', () => {
         outside.push(request.url());
     });
     const query = '{ __typename viewer { kind } }';
-    await page.goto(`${base}/graphql?query=${encodeURIComponent(query)}`);
+    const response = await page.goto(`${base}/graphql?query=${encodeURIComponent(query)}`);
+    expect(response?.headers()['content-security-policy']).toMatch(/script-src 'sha256-/);
     await page.locator('.graphiql-execute-button').click();
     const result = page.locator('.result-window');
     // The result pane is an editor: collapse its whitespace (including non-breaking spaces).
@@ -128,6 +134,7 @@ describe.skipIf(!fs.existsSync(executablePath))('GraphiQL in a browser', () => {
       .poll(shown, { timeout: 15_000 })
       .toContain('"data": { "__typename": "Query", "viewer": { "kind": "ANONYMOUS" } }');
     expect(outside).toEqual([]);
+    expect(refusedByPolicy).toEqual([]);
   });
 
   it('opens on the story with the Headers tab showing', async () => {

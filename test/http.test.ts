@@ -20,11 +20,11 @@ describe('GraphQL over HTTP', () => {
     expect(failures.map((f) => `${f.name}: ${'reason' in f ? f.reason : ''}`)).toEqual([]);
   });
 
-  it('answers { __typename } to POST and GET', async () => {
+  it('answers { __typename } to POST and to GET with the CSRF header', async () => {
     const post = await postGraphQL(fetch, `${base}/graphql`, '{ __typename }');
     expect(post).toMatchObject({ status: 200, data: { __typename: 'Query' } });
     const get = await fetch(`${base}/graphql?query=${encodeURIComponent('{ __typename }')}`, {
-      headers: { accept: 'application/graphql-response+json' },
+      headers: { accept: 'application/graphql-response+json', 'x-graphql-csrf': '1' },
     });
     expect(get.status).toBe(200);
     expect(await get.json()).toEqual({ data: { __typename: 'Query' } });
@@ -33,7 +33,7 @@ describe('GraphQL over HTTP', () => {
   it('refuses mutations over GET', async () => {
     const res = await fetch(
       `${base}/graphql?query=${encodeURIComponent('mutation { deleteOrganization { __typename } }')}`,
-      { headers: { accept: 'application/graphql-response+json' } },
+      { headers: { accept: 'application/graphql-response+json', 'x-graphql-csrf': '1' } },
     );
     expect(res.status).toBe(405);
   });

@@ -3,6 +3,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll } from 'vitest';
 import type { Database } from '../../src/db.ts';
+import type { EdgeSettings } from '../../src/http/settings.ts';
 import { createRosterYoga, type RosterYoga } from '../../src/yoga.ts';
 import { openTestDatabase } from './database.ts';
 
@@ -22,8 +23,8 @@ export interface TestServer {
     variables?: Record<string, unknown>,
     token?: string,
   ): Promise<GraphQLResponse<T>>;
-  /** Starts an HTTP listener on a free loopback port; returns its base URL. */
-  listen(): Promise<string>;
+  /** Starts an HTTP listener (for this server's Yoga or another) on a free port; its base URL. */
+  listen(yoga?: RosterYoga): Promise<string>;
 }
 
 export async function postGraphQL<T>(
@@ -47,12 +48,14 @@ export async function postGraphQL<T>(
 }
 
 /** Registers beforeAll/afterAll hooks that open a database and a Yoga server for this file. */
-export function useTestServer(options: { real?: boolean } = {}): TestServer {
+export function useTestServer(
+  options: { real?: boolean; edge?: Partial<EdgeSettings> } = {},
+): TestServer {
   const server = {} as TestServer;
   const listeners: http.Server[] = [];
   beforeAll(async () => {
     const database = await openTestDatabase(options);
-    const yoga = createRosterYoga({ graphiql: true });
+    const yoga = createRosterYoga({ graphiql: true, edge: options.edge });
     Object.assign(server, {
       yoga,
       database,
@@ -64,8 +67,8 @@ export function useTestServer(options: { real?: boolean } = {}): TestServer {
           variables,
           token,
         ),
-      async listen() {
-        const listener = http.createServer(yoga);
+      async listen(other: RosterYoga = yoga) {
+        const listener = http.createServer(other);
         listeners.push(listener);
         await new Promise<void>((resolve) => listener.listen(0, '127.0.0.1', resolve));
         return `http://127.0.0.1:${(listener.address() as AddressInfo).port}`;
