@@ -25,10 +25,15 @@ import PrismaTypes, { getDatamodel } from './generated/pothos-types.ts';
 import type { OrganizationLocator } from './services/organization-locator.ts';
 import { isUuid } from './services/validation.ts';
 
-/** The parameter of the `permission` scope: a permission in an organization. */
-export type PermissionScope =
-  | { organizationId: string; permission: Permission }
-  | { organization: OrganizationLocator | null | undefined; permission: Permission };
+/**
+ * The parameter of the `permission` scope: a permission (or several, all needed) in an
+ * organization; with `ownerLevel`, the caller must also be owner-level there (an owner or an API
+ * key), as for anything done to an owner and for security-sensitive settings.
+ */
+export type PermissionScope = (
+  | { organizationId: string }
+  | { organization: OrganizationLocator | null | undefined }
+) & { permission: Permission | readonly Permission[]; ownerLevel?: boolean };
 
 const AUTHENTICATION_REQUIRED =
   'Authentication required: send "Authorization: Bearer <API key or session token>"';
@@ -155,7 +160,12 @@ export const builder = new SchemaBuilder<{
           // An API key naming an organization that does not exist is let through, so the
           // resolver can answer NotFound; a member session never sees other organizations.
           if (!organizationId) return context.caller.kind === 'apiKey';
-          return access.can(organizationId, scope.permission);
+          const permissions: readonly Permission[] =
+            typeof scope.permission === 'string' ? [scope.permission] : scope.permission;
+          for (const permission of permissions) {
+            if (!(await access.can(organizationId, permission))) return false;
+          }
+          return !scope.ownerLevel || access.isOwner(organizationId);
         },
       };
     },

@@ -2,6 +2,7 @@
 // fails at start-up with the variable's name rather than later at first use.
 import path from 'node:path';
 import { z } from 'zod';
+import { redirectOriginsFromEnv } from './auth/redirect-origins.ts';
 
 const boolean = z
   .enum(['true', 'false', '1', '0', 'yes', 'no'])
@@ -42,9 +43,30 @@ const schema = z.object({
     .default(60 * 60_000),
   /** Directory of custom email templates selected by templateId. */
   EMAIL_TEMPLATES_DIR: z.string().optional(),
+
+  /**
+   * Origins that links carrying a token (invitations, sign-in links) may point to, comma-separated:
+   * `https://app.example.com`, or `http://localhost:*` for any port. Organizations may narrow them.
+   * Unset: loopback origins (http://localhost:*, http://127.0.0.1:*, http://[::1]:*) outside
+   * production, none in production.
+   */
+  REDIRECT_ORIGINS: z.string().optional(),
 });
 
-export type Config = z.infer<typeof schema> & { graphiql: boolean; dataDir: string };
+export type Config = z.infer<typeof schema> & {
+  graphiql: boolean;
+  dataDir: string;
+  /** REDIRECT_ORIGINS parsed, or its default (see above). */
+  redirectOrigins: string[];
+};
+
+function redirectOriginsOf(config: z.infer<typeof schema>): string[] {
+  try {
+    return redirectOriginsFromEnv(config.REDIRECT_ORIGINS, config.NODE_ENV);
+  } catch (error) {
+    throw new Error(`Invalid configuration:\n  REDIRECT_ORIGINS: ${(error as Error).message}`);
+  }
+}
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const parsed = schema.safeParse(env);
@@ -59,5 +81,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     ...config,
     graphiql: config.GRAPHIQL ?? config.NODE_ENV !== 'production',
     dataDir: path.resolve(config.DATA_DIR),
+    redirectOrigins: redirectOriginsOf(config),
   };
 }

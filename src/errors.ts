@@ -133,3 +133,13 @@ export class InvitationNotPendingError extends RosterError {
     super(`The invitation is ${status.toLowerCase()}, not pending`);
   }
 }
+
+/** A link would point to an origin off the allow-list (REDIRECT_ORIGINS, then the organization's). */
+export class RedirectUrlNotAllowedError extends RosterError {
+  override readonly code = 'REDIRECT_URL_NOT_ALLOWED';
+  constructor(readonly origin: string) {
+    super(
+      `Links may not point to ${origin}: it is not among the redirect origins allowed for this organization`,
+    );
+  }
+}

@@ -6,6 +6,7 @@ import { pathToFileURL } from 'node:url';
 import { loadConfig, type Config } from './config.ts';
 import { openDatabase } from './db.ts';
 import { logger } from './logger.ts';
+import { setRedirectOrigins } from './auth/redirect-origins.ts';
 import { setSessionTtlMinutes } from './services/sessions.ts';
 import { startBackgroundWork } from './background.ts';
 import { createRosterYoga } from './yoga.ts';
@@ -19,6 +20,7 @@ const SHUTDOWN_GRACE_MS = 10_000;
 
 export async function startServer(config: Config): Promise<RunningServer> {
   setSessionTtlMinutes(config.SESSION_TTL_MINUTES);
+  setRedirectOrigins(config.redirectOrigins);
   const database = await openDatabase({
     url: config.DATABASE_URL,
     dataDir: config.dataDir,

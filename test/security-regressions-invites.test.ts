@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { prisma } from '../src/db.ts';
 import type { MailTransport } from '../src/email/transport.ts';
 import { createEmailWorker } from '../src/email/worker.ts';
+import { expireInvitations } from '../src/services/invitations.ts';
 import { globalId, newApiKey, newMember, newOrganization } from './helpers/fixtures.ts';
 import {
   ACCEPT,
@@ -339,7 +340,7 @@ describe('1. redirect URLs come from an allow-list, and setting them is owner-le
     const transport: MailTransport = {
       kind: 'sink',
       async send(email) {
-        sent.push(email.link);
+        sent.push(email.link ?? "");
         return { messageId: `m-${sent.length}` };
       },
       async close() {},
@@ -372,12 +373,35 @@ describe('2. re-issuing an invitation passes the grant check of a new invite', (
       where: { id: invitationId },
       data: { expiresAt: new Date(Date.now() - 60_000) },
     });
+    await expireInvitations();
 
     const resent = await gqlField(RESEND, { invitation: invitationGlobalId }, admin.token);
     expect(['ForbiddenError', 'RoleNotGrantableError']).toContain(resent.__typename);
     const invitation = await prisma.invitation.findUniqueOrThrow({ where: { id: invitationId } });
     expect(invitation.expiresAt.getTime()).toBeLessThan(Date.now());
-    expect(await prisma.emailOutbox.count({ where: { invitationId, status: 'QUEUED' } })).toBe(0);
+    expect(invitation.sendCount).toBe(1);
+    expect(await prisma.emailOutbox.count({ where: { invitationId } })).toBe(1);
+    const member = await prisma.member.findUniqueOrThrow({ where: { id: formerOwner.id } });
+    expect(member).toMatchObject({ status: 'DEACTIVATED', roles: ['owner'] });
+  });
+
+  it("reviving an invitation onto a former owner's row is refused, whatever the invitation grants", async () => {
+    const { org, admin, key } = await setup();
+    // Re-invited as a plain member; the invitation lapsed and the row went back to DEACTIVATED.
+    const { invitationId, invitationGlobalId, memberId } = await invited(server, key, org.id);
+    await prisma.invitation.update({
+      where: { id: invitationId },
+      data: { status: 'EXPIRED', expiredAt: new Date(), tokenHash: null, memberId: null },
+    });
+    // The row is an owner's (an owner restored its roles while it was deactivated).
+    await prisma.member.update({
+      where: { id: memberId },
+      data: { status: 'DEACTIVATED', deactivatedAt: new Date(), roles: ['owner'] },
+    });
+    const resent = await gqlField(RESEND, { invitation: invitationGlobalId }, admin.token);
+    expect(resent).toMatchObject({ __typename: 'RoleNotGrantableError' });
+    const member = await prisma.member.findUniqueOrThrow({ where: { id: memberId } });
+    expect(member).toMatchObject({ status: 'DEACTIVATED', roles: ['owner'] });
   });
 
   it('resending needs the right to grant the roles, even when the link is mailed', async () => {
