@@ -38,6 +38,9 @@ export type PermissionScope = (
 const AUTHENTICATION_REQUIRED =
   'Authentication required: send "Authorization: Bearer <API key or session token>"';
 
+const OWNER_LEVEL_REQUIRED =
+  'This needs an owner (or an API key): it acts on an owner or on an invitation granting owner, or changes an owner-level setting';
+
 const MODELS = getDatamodel().datamodel.models;
 
 /** Whether loading a node failed only because no row has its id. */
@@ -165,7 +168,11 @@ export const builder = new SchemaBuilder<{
           for (const permission of permissions) {
             if (!(await access.can(organizationId, permission))) return false;
           }
-          return !scope.ownerLevel || access.isOwner(organizationId);
+          if (scope.ownerLevel && !(await access.isOwner(organizationId))) {
+            // Thrown rather than answered false, to say why (the errors plugin types it).
+            throw new ForbiddenError(OWNER_LEVEL_REQUIRED);
+          }
+          return true;
         },
       };
     },
