@@ -35,7 +35,7 @@ export type PermissionScope = (
   | { organization: OrganizationLocator | null | undefined }
 ) & { permission: Permission | readonly Permission[]; ownerLevel?: boolean };
 
-const AUTHENTICATION_REQUIRED =
+export const AUTHENTICATION_REQUIRED =
   'Authentication required: send "Authorization: Bearer <API key or session token>"';
 
 const OWNER_LEVEL_REQUIRED =

@@ -445,7 +445,10 @@ describe('3. nobody but an API key receives a link, and re-inviting hands nothin
   it('a member session never receives a link: notify: false is for API keys', async () => {
     const { org, admin, key } = await setup();
     const fresh = await invite(server, admin.token, { email: randomEmail(), notify: false });
-    expect(fresh.__typename).toBe('ForbiddenError');
+    expect(fresh).toMatchObject({
+      __typename: 'ForbiddenError',
+      message: expect.stringContaining('Only API keys may use notify: false'),
+    });
     const many = await gqlField(
       INVITE_MANY,
       { input: { invitations: [{ email: randomEmail() }], notify: false } },

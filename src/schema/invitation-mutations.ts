@@ -1,11 +1,12 @@
 // The invitation mutations: invite (one or many), resend, revoke, and the token holder's accept
 // and decline. Resolvers translate arguments and call src/services/invitations.ts.
 import type { Permission } from '../auth/permissions.ts';
-import { builder } from '../builder.ts';
+import { AUTHENTICATION_REQUIRED, builder } from '../builder.ts';
 import {
   AlreadyInvitedError,
   AlreadyMemberError,
   DomainNotAllowedError,
+  ForbiddenError,
   InvalidTokenError,
   InvitationNotPendingError,
   InvitesDisabledError,
@@ -114,6 +115,22 @@ function inviteScope(
   return effective.some((item) => item.notify === false)
     ? { $all: { ...scope, apiKey: true } }
     : scope;
+}
+
+/** Why an invite was refused by its scope: a member session asking for the link says so. */
+function inviteRefusal(
+  caller: { kind: string },
+  invitations: readonly SendOptions[],
+  defaults: SendOptions,
+  message: string,
+): ForbiddenError {
+  if (caller.kind === 'anonymous') return new ForbiddenError(AUTHENTICATION_REQUIRED);
+  const wantsLink = invitations.some((item) => (item.notify ?? defaults.notify) === false);
+  return new ForbiddenError(
+    wantsLink
+      ? 'Only API keys may use notify: false: the accept link would come back to the caller'
+      : message,
+  );
 }
 
 type Types = typeof builder extends PothosSchemaTypes.SchemaBuilder<infer T> ? T : never;
@@ -228,6 +245,8 @@ builder.mutationField('inviteMember', (t) =>
       'Invites an address into an organization: creates the invitation and an INVITED member in one transaction and queues the email (permission invitation:create).',
     errors: INVITE_RESULT,
     authScopes: (_root, { input }) => inviteScope(input.organization, [input]),
+    unauthorizedError: (_root, { input }, ctx, _info, result) =>
+      inviteRefusal(ctx.caller, [input], {}, result.message),
     args: { input: t.arg({ type: InviteMemberInput, required: true }) },
     resolve: async (_root, { input }, ctx) => {
       const { organization, ...fields } = input;
@@ -245,6 +264,8 @@ builder.mutationField('inviteMembers', (t) =>
     errors: {},
     authScopes: (_root, { input }) =>
       inviteScope(input.organization, input.invitations, input),
+    unauthorizedError: (_root, { input }, ctx, _info, result) =>
+      inviteRefusal(ctx.caller, input.invitations, input, result.message),
     args: { input: t.arg({ type: InviteMembersInput, required: true }) },
     resolve: async (_root, { input }, ctx) => {
       const { organization, invitations, ...defaults } = input;
