@@ -31,8 +31,7 @@ import { isUuid } from './services/validation.ts';
  * key), as for anything done to an owner and for security-sensitive settings.
  */
 export type PermissionScope = (
-  | { organizationId: string }
-  | { organization: OrganizationLocator | null | undefined }
+  { organizationId: string } | { organization: OrganizationLocator | null | undefined }
 ) & { permission: Permission | readonly Permission[]; ownerLevel?: boolean };
 
 export const AUTHENTICATION_REQUIRED =

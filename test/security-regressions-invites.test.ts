@@ -2,6 +2,12 @@
 // guards (items 1, 2, 3, 4 and 6). Each `it` reproduces an attack that worked on main, through the
 // real Yoga server, and checks that it is now refused and left no trace.
 import { describe, expect, it } from 'vitest';
+import {
+  isRedirectAllowed,
+  redirectOriginsFromEnv,
+  setRedirectOrigins,
+} from '../src/auth/redirect-origins.ts';
+import { loadConfig } from '../src/config.ts';
 import { prisma } from '../src/db.ts';
 import type { MailTransport } from '../src/email/transport.ts';
 import { createEmailWorker } from '../src/email/worker.ts';
@@ -229,6 +235,27 @@ describe('1. redirect URLs come from an allow-list, and setting them is owner-le
       key,
     );
     expect(byKey).toMatchObject({ code: 'REDIRECT_URL_NOT_ALLOWED' });
+    const created = await gqlField(
+      /* GraphQL */ `
+        mutation Create($input: CreateOrganizationInput!) {
+          createOrganization(input: $input) {
+            __typename
+            ... on Error {
+              code
+            }
+          }
+        }
+      `,
+      {
+        input: {
+          name: 'Evil',
+          slug: `evil-${org.id.slice(0, 8)}`,
+          settings: { defaultRedirectUrl: 'https://attacker.example/steal' },
+        },
+      },
+      key,
+    );
+    expect(created).toMatchObject({ code: 'REDIRECT_URL_NOT_ALLOWED' });
 
     const email = randomEmail();
     const invitation = await invite(server, key, {
@@ -340,7 +367,7 @@ describe('1. redirect URLs come from an allow-list, and setting them is owner-le
     const transport: MailTransport = {
       kind: 'sink',
       async send(email) {
-        sent.push(email.link ?? "");
+        sent.push(email.link ?? '');
         return { messageId: `m-${sent.length}` };
       },
       async close() {},
@@ -545,7 +572,11 @@ describe('4. acting on an owner, or on an invitation granting owner, is owner-le
     const revoked = await gqlField(REVOKE, { invitation: invitationGlobalId }, admin.token);
     expect(revoked.__typename).toBe('ForbiddenError');
     const after = await prisma.invitation.findUniqueOrThrow({ where: { id: invitationId } });
-    expect(after).toMatchObject({ status: 'PENDING', roles: ['owner'], tokenHash: before.tokenHash });
+    expect(after).toMatchObject({
+      status: 'PENDING',
+      roles: ['owner'],
+      tokenHash: before.tokenHash,
+    });
   });
 });
 
@@ -558,7 +589,10 @@ describe('6. accepting follows the policy and seat limit of today, not of the da
       data: { invitePolicy: 'RESTRICTED_TO_DOMAINS', allowedEmailDomains: ['acme.test'] },
     });
     const result = await accept(token);
-    expect(result).toMatchObject({ __typename: 'DomainNotAllowedError', code: 'DOMAIN_NOT_ALLOWED' });
+    expect(result).toMatchObject({
+      __typename: 'DomainNotAllowedError',
+      code: 'DOMAIN_NOT_ALLOWED',
+    });
     const invitation = await prisma.invitation.findUniqueOrThrow({ where: { id: invitationId } });
     expect(invitation.status).toBe('PENDING');
     // Allowed again: the same link works.
@@ -586,5 +620,53 @@ describe('6. accepting follows the policy and seat limit of today, not of the da
     });
     await prisma.organization.update({ where: { id: org.id }, data: { seatLimit: 3 } });
     expect((await accept(token)).__typename).toBe('AcceptInvitationPayload');
+  });
+});
+
+describe('REDIRECT_ORIGINS', () => {
+  it('defaults to loopback outside production and to nothing in production', () => {
+    expect(loadConfig({ NODE_ENV: 'development' }).redirectOrigins).toEqual([
+      'http://localhost:*',
+      'http://127.0.0.1:*',
+      'http://[::1]:*',
+    ]);
+    expect(loadConfig({ NODE_ENV: 'production' }).redirectOrigins).toEqual([]);
+    expect(
+      loadConfig({
+        NODE_ENV: 'production',
+        REDIRECT_ORIGINS: ' https://App.Example.com:443/ , http://localhost:* ',
+      }).redirectOrigins,
+    ).toEqual(['https://app.example.com', 'http://localhost:*']);
+  });
+
+  it('fails at start-up on an entry that is not an origin', () => {
+    for (const value of ['app.example.com', 'https://app.example.com/path', 'ftp://x.test', '*']) {
+      expect(() => loadConfig({ REDIRECT_ORIGINS: value })).toThrow(/REDIRECT_ORIGINS/);
+    }
+  });
+
+  it('matches exact origins, and any port only where the entry says :*', () => {
+    const saved = process.env.REDIRECT_ORIGINS;
+    try {
+      setRedirectOrigins(['https://app.example.com', 'http://localhost:*']);
+      const open = { allowedRedirectOrigins: [] };
+      expect(isRedirectAllowed('https://app.example.com/accept?x=1', open)).toBe(true);
+      expect(isRedirectAllowed('https://app.example.com:443/accept', open)).toBe(true);
+      expect(isRedirectAllowed('https://app.example.com:8443/accept', open)).toBe(false);
+      expect(isRedirectAllowed('http://app.example.com/accept', open)).toBe(false);
+      expect(isRedirectAllowed('https://evil.app.example.com/', open)).toBe(false);
+      expect(isRedirectAllowed('https://app.example.com.evil.test/', open)).toBe(false);
+      expect(isRedirectAllowed('https://user@app.example.com/', open)).toBe(true);
+      expect(isRedirectAllowed('http://localhost:3000/x', open)).toBe(true);
+      expect(isRedirectAllowed('http://localhost/x', open)).toBe(true);
+      expect(isRedirectAllowed('javascript:alert(1)', open)).toBe(false);
+      expect(
+        isRedirectAllowed('http://localhost:3000/x', {
+          allowedRedirectOrigins: ['https://app.example.com'],
+        }),
+      ).toBe(false);
+    } finally {
+      setRedirectOrigins(redirectOriginsFromEnv(saved, 'test'));
+    }
   });
 });

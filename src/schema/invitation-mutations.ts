@@ -262,8 +262,7 @@ builder.mutationField('inviteMembers', (t) =>
     description:
       'Invites up to 100 addresses, each on its own: one result per invitation, a payload or its typed error (permission invitation:create).',
     errors: {},
-    authScopes: (_root, { input }) =>
-      inviteScope(input.organization, input.invitations, input),
+    authScopes: (_root, { input }) => inviteScope(input.organization, input.invitations, input),
     unauthorizedError: (_root, { input }, ctx, _info, result) =>
       inviteRefusal(ctx.caller, input.invitations, input, result.message),
     args: { input: t.arg({ type: InviteMembersInput, required: true }) },
@@ -360,7 +359,12 @@ builder.mutationField('acceptInvitation', (t) =>
     description:
       'Accepts an invitation by the token from its link (no credentials needed): the member becomes ACTIVE and a session is returned. A token works once; wrong, used, expired, revoked and declined tokens all give InvalidTokenError. The organization’s current policy applies: InvitesDisabledError, DomainNotAllowedError, or SeatLimitReachedError when the active members would exceed the seat limit; the invitation then stays pending.',
     errors: {
-      types: [InvalidTokenError, InvitesDisabledError, DomainNotAllowedError, SeatLimitReachedError],
+      types: [
+        InvalidTokenError,
+        InvitesDisabledError,
+        DomainNotAllowedError,
+        SeatLimitReachedError,
+      ],
     },
     args: {
       token: t.arg.string({ required: true }),

@@ -194,8 +194,16 @@ async function inviteInTransaction(
 
   const roles = input.roles ?? ['member'];
   assertRestrictionFits(input.restrictedResourceIds != null, roles, field);
-  // Re-inviting a former member reuses its row: what it held is replaced, so that counts too.
-  await assertMayIssue(tx, ctx.caller, organizationId, roles, existingMember?.roles);
+  // Re-inviting a former member reuses its row: the roles it held are replaced, so they count
+  // too. (A row that never was a member, left by a lapsed invitation, replaces nothing.)
+  const formerMember = existingMember?.activatedAt != null || existingMember?.deactivatedAt != null;
+  await assertMayIssue(
+    tx,
+    ctx.caller,
+    organizationId,
+    roles,
+    formerMember ? existingMember?.roles : [],
+  );
   const inviter = await inviterOf(tx, ctx, organizationId, input.invitedByMemberId, field);
   const redirectUrl = redirectUrlFor(ctx, organization, input.redirectUrl, field);
   await assertPendingLimit(tx, organization, now);
