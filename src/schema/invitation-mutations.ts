@@ -332,7 +332,7 @@ builder.mutationField('revokeInvitation', (t) =>
   t.field({
     type: RevokeInvitationPayload,
     description:
-      'Revokes a PENDING (or expired) invitation: its link stops working, unsent mail is cancelled, and the INVITED member is removed (permission invitation:revoke). Accepted, declined or revoked ones give InvitationNotPendingError.',
+      'Revokes a PENDING (or expired) invitation: its link stops working, unsent mail is cancelled, and the INVITED member is removed (permission invitation:revoke; one granting owner only by owners and API keys). Accepted, declined or revoked ones give InvitationNotPendingError.',
     errors: { types: [InvitationNotPendingError] },
     authScopes: (_root, args) => invitationScope(args.invitation, 'invitation:revoke'),
     args: { invitation: t.arg.globalID({ required: true, description: 'Invitation.id' }) },

@@ -258,7 +258,7 @@ builder.mutationField('updateMember', (t) =>
   t.field({
     type: UpdateMemberPayload,
     description:
-      "Changes a member's name, roles, metadata or restricted access (permission member:update).",
+      "Changes a member's name, roles, metadata or restricted access (permission member:update; an owner only by owners and API keys).",
     errors: { types: [UnknownRoleError, RoleNotGrantableError, LastOwnerError] },
     args: { input: t.arg({ type: UpdateMemberInput, required: true }) },
     authScopes: async (_root, { input }) => {
@@ -290,7 +290,7 @@ builder.mutationField('deactivateMember', (t) =>
   t.field({
     type: DeactivateMemberPayload,
     description:
-      'Removes an ACTIVE member: status DEACTIVATED, every session revoked (permission member:delete). Use revokeInvitation for an INVITED one.',
+      'Removes an ACTIVE member: status DEACTIVATED, every session revoked (permission member:delete; an owner only by owners and API keys). Use revokeInvitation for an INVITED one.',
     errors: { types: [LastOwnerError] },
     args: { member: t.arg.globalID({ required: true, description: 'Member.id' }) },
     authScopes: (_root, args) => memberScope(args.member, 'member:delete'),
@@ -304,7 +304,7 @@ builder.mutationField('reactivateMember', (t) =>
   t.field({
     type: ReactivateMemberPayload,
     description:
-      'Makes a DEACTIVATED member ACTIVE again, if the seat limit allows (permission member:update).',
+      'Makes a DEACTIVATED member ACTIVE again, if the seat limit allows (permission member:update; an owner only by owners and API keys).',
     errors: { types: [SeatLimitReachedError] },
     args: { member: t.arg.globalID({ required: true, description: 'Member.id' }) },
     authScopes: (_root, args) => memberScope(args.member, 'member:update'),
@@ -334,7 +334,7 @@ builder.mutationField('revokeMemberSessions', (t) =>
   t.field({
     type: RevokeMemberSessionsPayload,
     description:
-      'Signs a member out everywhere: revokes all its sessions (permission member:update; an owner only by owners).',
+      'Signs a member out everywhere: revokes all its sessions (permission member:update; an owner only by owners and API keys).',
     errors: {},
     args: { member: t.arg.globalID({ required: true, description: 'Member.id' }) },
     authScopes: (_root, args) => memberScope(args.member, 'member:update'),
