@@ -13,6 +13,11 @@ export default defineConfig({
     pool: 'forks',
     testTimeout: 60_000,
     hookTimeout: 120_000,
-    env: { NODE_ENV: 'test' },
+    // The origins the tests' links point to (REDIRECT_ORIGINS allows only loopback by default).
+    env: {
+      NODE_ENV: 'test',
+      REDIRECT_ORIGINS:
+        'https://app.example.com,https://elsewhere.example.com,https://app.acme.test,https://acme.test,https://other.example,http://localhost:*',
+    },
   },
 });

@@ -22,13 +22,20 @@ import { EmailAddressScalar } from './schema/email-address.ts';
 import type { OrganizationLocator } from './services/organization-locator.ts';
 import { isUuid } from './services/validation.ts';
 
-/** The parameter of the `permission` scope: a permission in an organization. */
-export type PermissionScope =
-  | { organizationId: string; permission: Permission }
-  | { organization: OrganizationLocator | null | undefined; permission: Permission };
+/**
+ * The parameter of the `permission` scope: a permission (or several, all needed) in an
+ * organization; with `ownerLevel`, the caller must also be owner-level there (an owner or an API
+ * key), as for anything done to an owner and for security-sensitive settings.
+ */
+export type PermissionScope = (
+  { organizationId: string } | { organization: OrganizationLocator | null | undefined }
+) & { permission: Permission | readonly Permission[]; ownerLevel?: boolean };
 
-const AUTHENTICATION_REQUIRED =
+export const AUTHENTICATION_REQUIRED =
   'Authentication required: send "Authorization: Bearer <API key or session token>"';
+
+const OWNER_LEVEL_REQUIRED =
+  'This needs an owner (or an API key): it acts on an owner or on an invitation granting owner, or changes an owner-level setting';
 
 const MODELS = getDatamodel().datamodel.models;
 
@@ -191,7 +198,16 @@ export const builder = new SchemaBuilder<{
           // An API key naming an organization that does not exist is let through, so the
           // resolver can answer NotFound; a member session never sees other organizations.
           if (!organizationId) return context.caller.kind === 'apiKey';
-          return access.can(organizationId, scope.permission);
+          const permissions: readonly Permission[] =
+            typeof scope.permission === 'string' ? [scope.permission] : scope.permission;
+          for (const permission of permissions) {
+            if (!(await access.can(organizationId, permission))) return false;
+          }
+          if (scope.ownerLevel && !(await access.isOwner(organizationId))) {
+            // Thrown rather than answered false, to say why (the errors plugin types it).
+            throw new ForbiddenError(OWNER_LEVEL_REQUIRED);
+          }
+          return true;
         },
       };
     },

@@ -5,6 +5,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
+import { redirectOriginsFromEnv } from './auth/redirect-origins.ts';
 
 const boolean = z
   .enum(['true', 'false', '1', '0', 'yes', 'no'])
@@ -115,6 +116,14 @@ const schema = z.object({
   HSTS_MAX_AGE: z.coerce.number().int().min(0).optional(),
   /** Retry-After (seconds) sent with 503 while the database is unreachable. */
   DATABASE_RETRY_AFTER_SECONDS: z.coerce.number().int().min(1).default(5),
+
+  /**
+   * Origins that links carrying a token (invitations, sign-in links) may point to, comma-separated:
+   * `https://app.example.com`, or `http://localhost:*` for any port. Organizations may narrow them.
+   * Unset: loopback origins (http://localhost:*, http://127.0.0.1:*, http://[::1]:*) outside
+   * production, none in production.
+   */
+  REDIRECT_ORIGINS: z.string().optional(),
 });
 
 type SettingName = keyof typeof schema.shape;
@@ -144,7 +153,20 @@ const expectations: Partial<Record<SettingName, string>> = {
   EMAIL_RETRY_MAX_MS: `${MILLISECONDS}, at least 1`,
 };
 
-export type Config = z.infer<typeof schema> & { graphiql: boolean; dataDir: string };
+export type Config = z.infer<typeof schema> & {
+  graphiql: boolean;
+  dataDir: string;
+  /** REDIRECT_ORIGINS parsed, or its default (see above). */
+  redirectOrigins: string[];
+};
+
+function redirectOriginsOf(config: z.infer<typeof schema>): string[] {
+  try {
+    return redirectOriginsFromEnv(config.REDIRECT_ORIGINS, config.NODE_ENV);
+  } catch (error) {
+    throw new ConfigError([`Invalid REDIRECT_ORIGINS: ${(error as Error).message}`]);
+  }
+}
 
 /** A configuration a person must fix: one line per problem, each naming the variable. */
 export class ConfigError extends Error {
@@ -197,5 +219,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     ...config,
     graphiql: config.GRAPHIQL ?? config.NODE_ENV !== 'production',
     dataDir: path.resolve(config.DATA_DIR),
+    redirectOrigins: redirectOriginsOf(config),
   };
 }

@@ -141,3 +141,13 @@ export class ServiceUnavailableError extends RosterError {
     super(`The service is temporarily unavailable; retry in ${retryAfterSeconds} seconds`);
   }
 }
+
+/** A link would point to an origin off the allow-list (REDIRECT_ORIGINS, then the organization's). */
+export class RedirectUrlNotAllowedError extends RosterError {
+  override readonly code = 'REDIRECT_URL_NOT_ALLOWED';
+  constructor(readonly origin: string) {
+    super(
+      `Links may not point to ${origin}: it is not among the redirect origins allowed for this organization`,
+    );
+  }
+}

@@ -7,6 +7,7 @@ import { ConfigError, loadConfig, loadEnvFile, type Config } from './config.ts';
 import { openDatabase } from './db.ts';
 import { logger } from './logger.ts';
 import { configureRateLimits } from './services/rate-limits.ts';
+import { setRedirectOrigins } from './auth/redirect-origins.ts';
 import { setSessionTtlMinutes } from './services/sessions.ts';
 import { startBackgroundWork } from './background.ts';
 import { edgeSettingsFrom } from './http/settings.ts';
@@ -22,6 +23,7 @@ const SHUTDOWN_GRACE_MS = 10_000;
 export async function startServer(config: Config): Promise<RunningServer> {
   setSessionTtlMinutes(config.SESSION_TTL_MINUTES);
   configureRateLimits(config);
+  setRedirectOrigins(config.redirectOrigins);
   const database = await openDatabase({
     url: config.DATABASE_URL,
     dataDir: config.dataDir,

@@ -56,6 +56,7 @@ beforeAll(async () => {
     PORT: '0',
     HOST: '127.0.0.1',
     DATA_DIR: dataDir,
+    REDIRECT_ORIGINS: 'https://app.acme.test',
     ...(databaseUrl ? { DATABASE_URL: databaseUrl } : {}),
     SMTP_URL: smtp.url,
     MAIL_FROM: 'Roster <invites@roster.test>',

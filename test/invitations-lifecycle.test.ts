@@ -184,27 +184,49 @@ describe('resendInvitation', () => {
     expect(await prisma.emailOutbox.count({ where: { invitationId: first.invitationId } })).toBe(0);
   });
 
-  it('returns the new link of a notify: false invitation only to a caller who may grant its roles', async () => {
+  it('returns the new link of a notify: false invitation only to an API key', async () => {
     const key = await newApiKey();
     const org = await newOrganization();
     const owner = await newMember(org.id, ['owner']);
     const admin = await newMember(org.id, ['admin']);
-    const target = await invited(server, key, org.id, { roles: ['owner'], notify: false });
-    // An admin may resend invitations but not grant owner: the link (an owner's seat) is refused.
-    expect(await resend(admin.token, target.invitationGlobalId)).toMatchObject({
-      __typename: 'RoleNotGrantableError',
-      code: 'ROLE_NOT_GRANTABLE',
-    });
+    const target = await invited(server, key, org.id, { roles: ['member'], notify: false });
+    // A member session never receives someone else's link, even an owner's, even for a role it
+    // could grant.
+    for (const token of [admin.token, owner.token]) {
+      expect(await resend(token, target.invitationGlobalId)).toMatchObject({
+        __typename: 'ForbiddenError',
+        code: 'FORBIDDEN',
+      });
+    }
     const row = await prisma.invitation.findUniqueOrThrow({ where: { id: target.invitationId } });
     expect(row.sendCount).toBe(1);
     // Expired, it cannot be revived that way either.
     await expireNow(target.invitationId);
     expect((await resend(admin.token, target.invitationGlobalId)).__typename).toBe(
-      'RoleNotGrantableError',
+      'ForbiddenError',
+    );
+    const byKey = await resend(key, target.invitationGlobalId);
+    expect(byKey.__typename).toBe('ResendInvitationPayload');
+    expect((await accept(tokenOf(byKey.acceptUrl))).member).toMatchObject({ roles: ['member'] });
+  });
+
+  it('re-sends an invitation granting owner only for an owner (or an API key)', async () => {
+    const key = await newApiKey();
+    const org = await newOrganization();
+    const owner = await newMember(org.id, ['owner']);
+    const admin = await newMember(org.id, ['admin']);
+    const target = await invited(server, key, org.id, { roles: ['owner'] });
+    expect((await resend(admin.token, target.invitationGlobalId)).__typename).toBe(
+      'ForbiddenError',
+    );
+    await expireNow(target.invitationId);
+    expect((await resend(admin.token, target.invitationGlobalId)).__typename).toBe(
+      'ForbiddenError',
     );
     const byOwner = await resend(owner.token, target.invitationGlobalId);
-    expect(byOwner.__typename).toBe('ResendInvitationPayload');
-    expect((await accept(tokenOf(byOwner.acceptUrl))).member).toMatchObject({ roles: ['owner'] });
+    expect(byOwner).toMatchObject({ __typename: 'ResendInvitationPayload', acceptUrl: null });
+    const mail = await latestEmail(target.invitationId);
+    expect((await accept(tokenOf(mail!.secret!))).member).toMatchObject({ roles: ['owner'] });
   });
 
   it('revives an expired invitation (before and after the sweep) to PENDING with its member back', async () => {
@@ -808,7 +830,7 @@ describe('the Invitation type and Organization.invitations', () => {
 });
 
 describe('who may point and re-send invitations', () => {
-  it("limits a member session's redirectUrl to the origin of the organization's default; API keys may name any", async () => {
+  it("limits a member session's redirectUrl to the origin of the organization's default; API keys to the allowed origins", async () => {
     const key = await newApiKey();
     const org = await newOrganization(); // default redirect: https://app.example.com/accept
     const admin = await newMember(org.id, ['admin']);
@@ -825,12 +847,39 @@ describe('who may point and re-send invitations', () => {
     });
     expect(sameOrigin.invitation.redirectUrl).toBe('https://app.example.com/welcome?from=admin');
 
+    // An API key may name any origin allowed by REDIRECT_ORIGINS (see vitest.config.ts), no other.
     const byKey = await invite(server, key, {
+      organization: orgRef(org.id),
+      email: randomEmail(),
+      redirectUrl: 'https://elsewhere.example.com/join',
+    });
+    expect(byKey.invitation.redirectUrl).toBe('https://elsewhere.example.com/join');
+    const offList = await invite(server, key, {
       organization: orgRef(org.id),
       email: randomEmail(),
       redirectUrl: 'https://elsewhere.example/join',
     });
-    expect(byKey.invitation.redirectUrl).toBe('https://elsewhere.example/join');
+    expect(offList).toMatchObject({ code: 'REDIRECT_URL_NOT_ALLOWED' });
+
+    // Once the organization lists origins of its own, a member session may use any of them.
+    await prisma.organization.update({
+      where: { id: org.id },
+      data: { allowedRedirectOrigins: ['https://app.example.com', 'https://app.acme.test'] },
+    });
+    const listed = await invite(server, admin.token, {
+      email: randomEmail(),
+      redirectUrl: 'https://app.acme.test/join',
+    });
+    expect(listed.invitation.redirectUrl).toBe('https://app.acme.test/join');
+    const unlisted = await invite(server, admin.token, {
+      email: randomEmail(),
+      redirectUrl: 'https://elsewhere.example.com/join',
+    });
+    expect(unlisted).toMatchObject({ code: 'REDIRECT_URL_NOT_ALLOWED' });
+    await prisma.organization.update({
+      where: { id: org.id },
+      data: { allowedRedirectOrigins: [] },
+    });
 
     // With no default redirect URL, a member session cannot name one at all.
     await prisma.organization.update({ where: { id: org.id }, data: { defaultRedirectUrl: null } });

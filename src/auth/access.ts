@@ -12,22 +12,41 @@ export interface Access {
   /** The caller's permissions in an organization (every permission for an API key). */
   permissions(organizationId: string): Promise<ReadonlySet<Permission>>;
   can(organizationId: string, permission: Permission): Promise<boolean>;
+  /** Owner-level in an organization: an API key, or an ACTIVE member holding `owner`. */
+  isOwner(organizationId: string): Promise<boolean>;
 }
 
-const NONE: ReadonlySet<Permission> = new Set();
+interface Standing {
+  roles: readonly string[];
+  permissions: ReadonlySet<Permission>;
+}
+
+const NONE: Standing = { roles: [], permissions: new Set() };
 
 export function createAccess(caller: Caller): Access {
-  const permissionCache = new Map<string, Promise<ReadonlySet<Permission>>>();
+  const standingCache = new Map<string, Promise<Standing>>();
   const locatorCache = new Map<string, Promise<string | null>>();
 
-  async function loadPermissions(organizationId: string): Promise<ReadonlySet<Permission>> {
+  async function loadStanding(organizationId: string): Promise<Standing> {
     if (caller.kind !== 'member' || caller.organizationId !== organizationId) return NONE;
     const member = await prisma.member.findUnique({
       where: { id: caller.memberId },
       select: { status: true, roles: true, organization: { select: { roles: true } } },
     });
     if (!member || member.status !== 'ACTIVE') return NONE;
-    return permissionsOf(member.roles, member.organization.roles);
+    return {
+      roles: member.roles,
+      permissions: permissionsOf(member.roles, member.organization.roles),
+    };
+  }
+
+  function standing(organizationId: string): Promise<Standing> {
+    let pending = standingCache.get(organizationId);
+    if (!pending) {
+      pending = loadStanding(organizationId);
+      standingCache.set(organizationId, pending);
+    }
+    return pending;
   }
 
   const access: Access = {
@@ -42,17 +61,16 @@ export function createAccess(caller: Caller): Access {
       }
       return pending;
     },
-    permissions(organizationId) {
-      if (caller.kind === 'apiKey') return Promise.resolve(new Set(ALL_PERMISSIONS));
-      let pending = permissionCache.get(organizationId);
-      if (!pending) {
-        pending = loadPermissions(organizationId);
-        permissionCache.set(organizationId, pending);
-      }
-      return pending;
+    async permissions(organizationId) {
+      if (caller.kind === 'apiKey') return new Set(ALL_PERMISSIONS);
+      return (await standing(organizationId)).permissions;
     },
     async can(organizationId, permission) {
       return (await access.permissions(organizationId)).has(permission);
+    },
+    async isOwner(organizationId) {
+      if (caller.kind === 'apiKey') return true;
+      return (await standing(organizationId)).roles.includes('owner');
     },
   };
   return access;

@@ -103,3 +103,22 @@ export function firstUngrantableRole(
   }
   return undefined;
 }
+
+/**
+ * Anything but reading done to an owner, or to an invitation granting owner, is owner-level (only
+ * owners and API keys): the same rule as only owners granting owner.
+ */
+export function needsOwnerLevel(permission: Permission, targetRoles: readonly string[]): boolean {
+  return targetRoles.includes('owner') && !permission.endsWith(':read');
+}
+
+/**
+ * Organization settings only owners (and API keys) change: where links carrying tokens may point,
+ * and who may join (invite policy, email domains).
+ */
+export const OWNER_LEVEL_SETTINGS = [
+  'defaultRedirectUrl',
+  'allowedRedirectOrigins',
+  'allowedEmailDomains',
+  'invitePolicy',
+] as const;

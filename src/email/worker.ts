@@ -9,6 +9,7 @@
 // The outbox table is the only state: no job library.
 import crypto from 'node:crypto';
 import os from 'node:os';
+import { isRedirectAllowed } from '../auth/redirect-origins.ts';
 import { prisma as defaultPrisma, type PrismaClient } from '../db.ts';
 import { logger } from '../logger.ts';
 import { startPeriodicTask } from '../periodic-task.ts';
@@ -165,15 +166,30 @@ export function createEmailWorker(options: EmailWorkerOptions): EmailWorker {
     // Still ours and still queued? A revoke or resend may have cancelled it since the claim (the
     // cancel clears locked_by). The same statement renews the lease for this one send and reads
     // the secret (the link stored when the mail was queued: a retry sends the same link), which
-    // is never held longer than needed.
-    const [current] = await db().$queryRaw<{ secret: string | null }[]>`
+    // is never held longer than needed, and where the organization's links may point today.
+    const [current] = await db().$queryRaw<
+      { secret: string | null; allowedRedirectOrigins: string[] | null }[]
+    >`
       UPDATE email_outbox
       SET locked_until = now() + ${leaseMs}::double precision * interval '1 millisecond',
           updated_at = now()
       WHERE id = ${row.id}::uuid AND status = 'QUEUED' AND locked_by = ${workerId}
-      RETURNING secret`;
+      RETURNING secret, (SELECT allowed_redirect_origins FROM organizations
+                         WHERE id = email_outbox.organization_id) AS "allowedRedirectOrigins"`;
     if (!current) {
       log.info({ emailId: row.id }, 'email cancelled after it was claimed; not sent');
+      return 'skipped';
+    }
+    // A link queued before its origin was taken off the allow-list is not delivered.
+    const allowedRedirectOrigins = current.allowedRedirectOrigins ?? [];
+    if (current.secret && !isRedirectAllowed(current.secret, { allowedRedirectOrigins })) {
+      await db().$executeRaw`
+        UPDATE email_outbox
+        SET status = 'CANCELLED', secret = NULL, locked_by = NULL, locked_until = NULL,
+            updated_at = now(),
+            last_error = 'cancelled: the link points to an origin that is no longer allowed'
+        WHERE id = ${row.id}::uuid AND locked_by = ${workerId}`;
+      log.warn({ emailId: row.id }, 'email cancelled: its redirect origin is no longer allowed');
       return 'skipped';
     }
 

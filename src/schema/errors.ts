@@ -15,6 +15,7 @@ import {
   NotFoundError,
   PendingInvitationLimitError,
   RateLimitedError,
+  RedirectUrlNotAllowedError,
   RoleNotGrantableError,
   RosterError,
   SeatLimitReachedError,
@@ -109,7 +110,9 @@ builder.objectType(DomainNotAllowedError, {
   isTypeOf: (value) => value instanceof DomainNotAllowedError,
   fields: (t) => ({
     domain: t.exposeString('domain'),
-    allowedDomains: t.exposeStringList('allowedDomains'),
+    allowedDomains: t.exposeStringList('allowedDomains', {
+      description: 'The domains allowed; empty for a token holder accepting an invitation.',
+    }),
   }),
 });
 builder.objectType(InvitesDisabledError, {
@@ -141,6 +144,16 @@ builder.objectType(NoRedirectUrlError, {
   description: 'No redirect URL was given and the organization has no default.',
   interfaces: [ErrorInterface],
   isTypeOf: (value) => value instanceof NoRedirectUrlError,
+});
+builder.objectType(RedirectUrlNotAllowedError, {
+  name: 'RedirectUrlNotAllowedError',
+  description:
+    "A link would point to an origin that is not allowed: not in the server's REDIRECT_ORIGINS, or not in the organization's allowedRedirectOrigins.",
+  interfaces: [ErrorInterface],
+  isTypeOf: (value) => value instanceof RedirectUrlNotAllowedError,
+  fields: (t) => ({
+    origin: t.exposeString('origin', { description: 'The origin refused.' }),
+  }),
 });
 builder.objectType(RateLimitedError, {
   name: 'RateLimitedError',

@@ -1,16 +1,19 @@
 // The invitation mutations: invite (one or many), resend, revoke, and the token holder's accept
 // and decline. Resolvers translate arguments and call src/services/invitations.ts.
-import { builder } from '../builder.ts';
+import type { Permission } from '../auth/permissions.ts';
+import { AUTHENTICATION_REQUIRED, builder } from '../builder.ts';
 import {
   AlreadyInvitedError,
   AlreadyMemberError,
   DomainNotAllowedError,
+  ForbiddenError,
   InvalidTokenError,
   InvitationNotPendingError,
   InvitesDisabledError,
   NoRedirectUrlError,
   PendingInvitationLimitError,
   RateLimitedError,
+  RedirectUrlNotAllowedError,
   RoleNotGrantableError,
   RosterError,
   SeatLimitReachedError,
@@ -52,6 +55,7 @@ const INVITE_ERRORS = [
   UnknownRoleError,
   RoleNotGrantableError,
   NoRedirectUrlError,
+  RedirectUrlNotAllowedError,
   RateLimitedError,
 ];
 
@@ -70,7 +74,7 @@ const inviteFields = {
   name: "The invitee's name (the member's until they change it).",
   roles: 'Role keys granted on accepting; default ["member"].',
   redirectUrl:
-    "An http(s) URL the emailed link points to, with ?token= added; default: the organization's defaultRedirectUrl. A member session may only use URLs on that default's origin.",
+    "An http(s) URL the emailed link points to, with ?token= added; default: the organization's defaultRedirectUrl. Its origin must be allowed (REDIRECT_ORIGINS and the organization's allowedRedirectOrigins); a member session, when the organization lists no origins of its own, may only use the default's origin.",
   templateId: 'A custom email template (letters, digits, "_", "-").',
   expirationMinutes:
     "5 to 10080; default: the organization's defaultInviteExpirationMinutes, else 10080 (7 days).",
@@ -80,10 +84,54 @@ const inviteFields = {
   restrictedResourceIds:
     'Restricts the member to these resource ids (only when roles are exactly ["member"]). Omit for full access.',
   notify:
-    'Default true: Roster emails the link. false: no email; the payload returns acceptUrl for you to deliver.',
+    'Default true: Roster emails the link. false (API keys only): no email; the payload returns acceptUrl for you to deliver.',
   resendIfPending:
-    'If the address already has a pending invitation: rotate its token, renew its expiry, apply the fields given and send it again (instead of AlreadyInvitedError).',
+    'If the address already has a pending invitation: rotate its token, renew its expiry, apply the fields given and send it again (instead of AlreadyInvitedError). Needs invitation:resend as well, and the right to grant both its old and its new roles.',
 } as const;
+
+/** How an invitation is sent: what decides the permissions an invite needs. */
+interface SendOptions {
+  notify?: boolean | null;
+  resendIfPending?: boolean | null;
+}
+
+/**
+ * The scope of inviteMember(s): invitation:create, plus invitation:resend when a pending
+ * invitation may be re-sent (resendIfPending), plus an API key when the accept link would come
+ * back to the caller (notify: false) rather than go to the invitee.
+ */
+function inviteScope(
+  organization: Parameters<typeof locatorOf>[0],
+  invitations: readonly SendOptions[],
+  defaults: SendOptions = {},
+) {
+  const effective = invitations.map((item) => ({
+    notify: item.notify ?? defaults.notify,
+    resendIfPending: item.resendIfPending ?? defaults.resendIfPending,
+  }));
+  const permission: Permission[] = ['invitation:create'];
+  if (effective.some((item) => item.resendIfPending)) permission.push('invitation:resend');
+  const scope = { permission: { organization: locatorOf(organization), permission } };
+  return effective.some((item) => item.notify === false)
+    ? { $all: { ...scope, apiKey: true } }
+    : scope;
+}
+
+/** Why an invite was refused by its scope: a member session asking for the link says so. */
+function inviteRefusal(
+  caller: { kind: string },
+  invitations: readonly SendOptions[],
+  defaults: SendOptions,
+  message: string,
+): ForbiddenError {
+  if (caller.kind === 'anonymous') return new ForbiddenError(AUTHENTICATION_REQUIRED);
+  const wantsLink = invitations.some((item) => (item.notify ?? defaults.notify) === false);
+  return new ForbiddenError(
+    wantsLink
+      ? 'Only API keys may use notify: false: the accept link would come back to the caller'
+      : message,
+  );
+}
 
 type Types = typeof builder extends PothosSchemaTypes.SchemaBuilder<infer T> ? T : never;
 
@@ -196,12 +244,9 @@ builder.mutationField('inviteMember', (t) =>
     description:
       'Invites an address into an organization: creates the invitation and an INVITED member in one transaction and queues the email (permission invitation:create).',
     errors: INVITE_RESULT,
-    authScopes: (_root, { input }) => ({
-      permission: {
-        organization: locatorOf(input.organization),
-        permission: 'invitation:create',
-      },
-    }),
+    authScopes: (_root, { input }) => inviteScope(input.organization, [input]),
+    unauthorizedError: (_root, { input }, ctx, _info, result) =>
+      inviteRefusal(ctx.caller, [input], {}, result.message),
     args: { input: t.arg({ type: InviteMemberInput, required: true }) },
     resolve: async (_root, { input }, ctx) => {
       const { organization, ...fields } = input;
@@ -217,12 +262,9 @@ builder.mutationField('inviteMembers', (t) =>
     description:
       'Invites up to 100 addresses, each on its own: one result per invitation, a payload or its typed error (permission invitation:create).',
     errors: {},
-    authScopes: (_root, { input }) => ({
-      permission: {
-        organization: locatorOf(input.organization),
-        permission: 'invitation:create',
-      },
-    }),
+    authScopes: (_root, { input }) => inviteScope(input.organization, input.invitations, input),
+    unauthorizedError: (_root, { input }, ctx, _info, result) =>
+      inviteRefusal(ctx.caller, input.invitations, input, result.message),
     args: { input: t.arg({ type: InviteMembersInput, required: true }) },
     resolve: async (_root, { input }, ctx) => {
       const { organization, invitations, ...defaults } = input;
@@ -249,7 +291,7 @@ builder.mutationField('resendInvitation', (t) =>
   t.field({
     type: ResendInvitationPayload,
     description:
-      'Sends an invitation again with a new token (the old link stops working, its unsent mail is cancelled) and a renewed expiry (permission invitation:resend). Like any send it follows the organization’s current invite policy (InvitesDisabledError, DomainNotAllowedError). A PENDING one is simply re-sent. An EXPIRED one is revived to PENDING if it could be sent today: no other pending invitation or active member with that address, a free seat and pending slot, its roles still existing; otherwise the matching error. ACCEPTED, DECLINED and REVOKED ones give InvitationNotPendingError. For an invitation made with notify: false the new link is returned instead of mailed, so the caller must be allowed to grant its roles (RoleNotGrantableError otherwise).',
+      'Sends an invitation again with a new token (the old link stops working, its unsent mail is cancelled) and a renewed expiry (permission invitation:resend). Like any send it follows the organization’s current invite policy (InvitesDisabledError, DomainNotAllowedError). A PENDING one is simply re-sent. An EXPIRED one is revived to PENDING if it could be sent today: no other pending invitation or active member with that address, a free seat and pending slot, its roles still existing; otherwise the matching error. ACCEPTED, DECLINED and REVOKED ones give InvitationNotPendingError. Like a new invite, the caller must be allowed to grant its roles (RoleNotGrantableError), an invitation granting owner needs an owner, and its redirect URL must still be allowed (RedirectUrlNotAllowedError). For an invitation made with notify: false the new link is returned instead of mailed: API keys only.',
     errors: {
       types: [
         InvitationNotPendingError,
@@ -261,10 +303,12 @@ builder.mutationField('resendInvitation', (t) =>
         PendingInvitationLimitError,
         UnknownRoleError,
         RoleNotGrantableError,
+        RedirectUrlNotAllowedError,
         RateLimitedError,
       ],
     },
-    authScopes: (_root, args) => invitationScope(args.invitation, 'invitation:resend'),
+    authScopes: (_root, args) =>
+      invitationScope(args.invitation, 'invitation:resend', { returnsLink: true }),
     args: {
       invitation: t.arg.globalID({ required: true, description: 'Invitation.id' }),
       expirationMinutes: t.arg.int({
@@ -288,7 +332,7 @@ builder.mutationField('revokeInvitation', (t) =>
   t.field({
     type: RevokeInvitationPayload,
     description:
-      'Revokes a PENDING (or expired) invitation: its link stops working, unsent mail is cancelled, and the INVITED member is removed (permission invitation:revoke). Accepted, declined or revoked ones give InvitationNotPendingError.',
+      'Revokes a PENDING (or expired) invitation: its link stops working, unsent mail is cancelled, and the INVITED member is removed (permission invitation:revoke; one granting owner only by owners and API keys). Accepted, declined or revoked ones give InvitationNotPendingError.',
     errors: { types: [InvitationNotPendingError] },
     authScopes: (_root, args) => invitationScope(args.invitation, 'invitation:revoke'),
     args: { invitation: t.arg.globalID({ required: true, description: 'Invitation.id' }) },
@@ -313,8 +357,16 @@ builder.mutationField('acceptInvitation', (t) =>
   t.field({
     type: AcceptInvitationPayload,
     description:
-      'Accepts an invitation by the token from its link (no credentials needed): the member becomes ACTIVE and a session is returned. A token works once; wrong, used, expired, revoked and declined tokens all give InvalidTokenError. Throttled per client address and per token (RateLimitedError).',
-    errors: { types: [InvalidTokenError, RateLimitedError] },
+      'Accepts an invitation by the token from its link (no credentials needed): the member becomes ACTIVE and a session is returned. A token works once; wrong, used, expired, revoked and declined tokens all give InvalidTokenError. The organization’s current policy applies: InvitesDisabledError, DomainNotAllowedError, or SeatLimitReachedError when the active members would exceed the seat limit; the invitation then stays pending. Throttled per client address and per token (RateLimitedError).',
+    errors: {
+      types: [
+        InvalidTokenError,
+        InvitesDisabledError,
+        DomainNotAllowedError,
+        SeatLimitReachedError,
+        RateLimitedError,
+      ],
+    },
     args: {
       token: t.arg.string({ required: true }),
       name: t.arg.string({ description: "The member's name, if they give one now." }),

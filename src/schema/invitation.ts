@@ -1,11 +1,11 @@
 // Invitation: the type, Organization.invitations, the invitation queries, and the types the
 // token-holder operations return (also used by sign-in.ts). Mutations: invitation-mutations.ts.
-import type { Permission } from '../auth/permissions.ts';
+import { needsOwnerLevel, type Permission } from '../auth/permissions.ts';
 import { builder } from '../builder.ts';
 import { prisma, type Prisma } from '../db.ts';
 import { InvalidTokenError, NotFoundError, RateLimitedError } from '../errors.ts';
 import {
-  findInvitationOrganizationId,
+  findInvitationTarget,
   invitationByToken,
   type InvitationPreview as InvitationPreviewShape,
   type InvitationRow,
@@ -183,15 +183,29 @@ export function requireInvitationId(ref: GlobalId): string {
 }
 
 /**
- * The scope for acting on one invitation: `permission` in its organization. An invitation that
- * does not exist lets API keys through (the resolver answers NotFoundError) and refuses member
- * sessions, which never learn whether an id exists outside their organization.
+ * The scope for acting on one invitation: `permission` in its organization, owner-level for an
+ * invitation granting owner (anything but reading; see needsOwnerLevel), and an API key for an
+ * operation that would hand the caller the link of an invitation the backend delivers itself
+ * (`returnsLink` and notify: false). An invitation that does not exist lets API keys through (the
+ * resolver answers NotFoundError) and refuses member sessions, which never learn whether an id
+ * exists outside their organization.
  */
-export async function invitationScope(ref: GlobalId, permission: Permission) {
+export async function invitationScope(
+  ref: GlobalId,
+  permission: Permission,
+  { returnsLink = false }: { returnsLink?: boolean } = {},
+) {
   const invitationId = invitationIdOf(ref);
-  const organizationId = invitationId ? await findInvitationOrganizationId(invitationId) : null;
-  if (!organizationId) return { apiKey: true };
-  return { permission: { organizationId, permission } };
+  const target = invitationId ? await findInvitationTarget(invitationId) : null;
+  if (!target) return { apiKey: true };
+  const scope = {
+    permission: {
+      organizationId: target.organizationId,
+      permission,
+      ownerLevel: needsOwnerLevel(permission, target.roles),
+    },
+  };
+  return returnsLink && !target.notify ? { $all: { ...scope, apiKey: true } } : scope;
 }
 
 type StatusValue = InvitationRow['status'];

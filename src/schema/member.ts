@@ -1,5 +1,5 @@
 // Member: the type and its relations. Root fields and mutations for members live below it.
-import type { Permission } from '../auth/permissions.ts';
+import { needsOwnerLevel, type Permission } from '../auth/permissions.ts';
 import { builder } from '../builder.ts';
 import type { Context } from '../context.ts';
 import { prisma } from '../db.ts';
@@ -13,7 +13,7 @@ import {
 } from '../errors.ts';
 import {
   deactivateMember,
-  findMemberOrganizationId,
+  findMemberTarget,
   memberByEmailWhere,
   reactivateMember,
   revokeMemberSessions,
@@ -81,8 +81,9 @@ function memberIdOf(ref: GlobalId): string | null {
 }
 
 /**
- * The scope for acting on one member: `permission` in the member's own organization. A member that
- * does not exist lets API keys through (the service then answers NotFoundError) and refuses
+ * The scope for acting on one member: `permission` in the member's own organization, and
+ * owner-level when the member holds owner (anything but reading; see needsOwnerLevel). A member
+ * that does not exist lets API keys through (the service then answers NotFoundError) and refuses
  * member sessions, which never learn whether an id exists outside their organization. With `ctx`,
  * a member session may also act on itself (for reads).
  */
@@ -92,9 +93,15 @@ async function memberScope(ref: GlobalId, permission: Permission, ctx?: Context)
   if (ctx?.caller.kind === 'member' && ctx.caller.memberId === memberId) {
     return { memberSession: true };
   }
-  const organizationId = memberId ? await findMemberOrganizationId(memberId) : null;
-  if (!organizationId) return { apiKey: true };
-  return { permission: { organizationId, permission } };
+  const target = memberId ? await findMemberTarget(memberId) : null;
+  if (!target) return { apiKey: true };
+  return {
+    permission: {
+      organizationId: target.organizationId,
+      permission,
+      ownerLevel: needsOwnerLevel(permission, target.roles),
+    },
+  };
 }
 
 /** The service-level id for a global id; a wrong type or malformed id is simply not found. */
@@ -251,7 +258,7 @@ builder.mutationField('updateMember', (t) =>
   t.field({
     type: UpdateMemberPayload,
     description:
-      "Changes a member's name, roles, metadata or restricted access (permission member:update).",
+      "Changes a member's name, roles, metadata or restricted access (permission member:update; an owner only by owners and API keys).",
     errors: { types: [UnknownRoleError, RoleNotGrantableError, LastOwnerError] },
     args: { input: t.arg({ type: UpdateMemberInput, required: true }) },
     authScopes: async (_root, { input }) => {
@@ -283,7 +290,7 @@ builder.mutationField('deactivateMember', (t) =>
   t.field({
     type: DeactivateMemberPayload,
     description:
-      'Removes an ACTIVE member: status DEACTIVATED, every session revoked (permission member:delete). Use revokeInvitation for an INVITED one.',
+      'Removes an ACTIVE member: status DEACTIVATED, every session revoked (permission member:delete; an owner only by owners and API keys). Use revokeInvitation for an INVITED one.',
     errors: { types: [LastOwnerError] },
     args: { member: t.arg.globalID({ required: true, description: 'Member.id' }) },
     authScopes: (_root, args) => memberScope(args.member, 'member:delete'),
@@ -297,7 +304,7 @@ builder.mutationField('reactivateMember', (t) =>
   t.field({
     type: ReactivateMemberPayload,
     description:
-      'Makes a DEACTIVATED member ACTIVE again, if the seat limit allows (permission member:update).',
+      'Makes a DEACTIVATED member ACTIVE again, if the seat limit allows (permission member:update; an owner only by owners and API keys).',
     errors: { types: [SeatLimitReachedError] },
     args: { member: t.arg.globalID({ required: true, description: 'Member.id' }) },
     authScopes: (_root, args) => memberScope(args.member, 'member:update'),
@@ -327,7 +334,7 @@ builder.mutationField('revokeMemberSessions', (t) =>
   t.field({
     type: RevokeMemberSessionsPayload,
     description:
-      'Signs a member out everywhere: revokes all its sessions (permission member:update).',
+      'Signs a member out everywhere: revokes all its sessions (permission member:update; an owner only by owners and API keys).',
     errors: {},
     args: { member: t.arg.globalID({ required: true, description: 'Member.id' }) },
     authScopes: (_root, args) => memberScope(args.member, 'member:update'),

@@ -1,5 +1,6 @@
 // Organization: the type, its settings, and its root fields.
 import { encodeGlobalID } from '@pothos/plugin-relay';
+import { OWNER_LEVEL_SETTINGS } from '../auth/permissions.ts';
 import { builder } from '../builder.ts';
 import {
   createOrganization,
@@ -11,7 +12,7 @@ import {
   type OrganizationLocator,
 } from '../services/organization-locator.ts';
 import { prisma } from '../db.ts';
-import { ConflictError } from '../errors.ts';
+import { ConflictError, RedirectUrlNotAllowedError } from '../errors.ts';
 
 export const InvitePolicy = builder.enumType('InvitePolicy', {
   description: 'Who may be invited.',
@@ -76,6 +77,10 @@ const OrganizationSettings = builder.simpleObject('OrganizationSettings', {
       nullable: true,
       description: 'Used when an invite gives no redirectUrl.',
     }),
+    allowedRedirectOrigins: t.stringList({
+      description:
+        "Origins the organization's links may point to, within the server's REDIRECT_ORIGINS; empty: all of those.",
+    }),
   }),
 });
 
@@ -98,6 +103,7 @@ export const Organization = builder.prismaNode('Organization', {
         pendingInvitationLimit: true,
         defaultInviteExpirationMinutes: true,
         defaultRedirectUrl: true,
+        allowedRedirectOrigins: true,
       },
       resolve: (organization) => organization,
     }),
@@ -107,16 +113,31 @@ export const Organization = builder.prismaNode('Organization', {
 });
 
 const OrganizationSettingsInput = builder.inputType('OrganizationSettingsInput', {
-  description: 'Settings to change; omitted fields stay as they are, null clears a limit.',
+  description:
+    'Settings to change; omitted fields stay as they are, null clears a limit. Where links point (defaultRedirectUrl, allowedRedirectOrigins) and who may join (invitePolicy, allowedEmailDomains) are owner-level: owners and API keys only.',
   fields: (t) => ({
-    allowedEmailDomains: t.stringList(),
-    invitePolicy: t.field({ type: InvitePolicy }),
+    allowedEmailDomains: t.stringList({ description: 'Owner-level.' }),
+    invitePolicy: t.field({ type: InvitePolicy, description: 'Owner-level.' }),
     seatLimit: t.int(),
     pendingInvitationLimit: t.int(),
     defaultInviteExpirationMinutes: t.int({ description: '5 to 10080.' }),
-    defaultRedirectUrl: t.string({ description: 'An http(s) URL.' }),
+    defaultRedirectUrl: t.string({
+      description:
+        'An http(s) URL on an allowed origin (REDIRECT_ORIGINS and allowedRedirectOrigins). Owner-level.',
+    }),
+    allowedRedirectOrigins: t.stringList({
+      description:
+        "Origins (scheme://host[:port]) the organization's links may point to, each within the server's REDIRECT_ORIGINS; [] or null: all of those. Owner-level.",
+    }),
   }),
 });
+
+/** Whether a settings change touches an owner-level setting (see OWNER_LEVEL_SETTINGS). */
+function touchesOwnerLevelSettings(settings: object | null | undefined): boolean {
+  if (!settings) return false;
+  const given = settings as Record<string, unknown>;
+  return OWNER_LEVEL_SETTINGS.some((name) => given[name] !== undefined);
+}
 
 const CreateOrganizationInput = builder.inputType('CreateOrganizationInput', {
   description: 'A new organization and its settings.',
@@ -170,7 +191,7 @@ builder.mutationField('createOrganization', (t) =>
   t.field({
     type: OrganizationPayload,
     description: 'Creates an organization (API keys only). Add its first owner with inviteMember.',
-    errors: { types: [ConflictError] },
+    errors: { types: [ConflictError, RedirectUrlNotAllowedError] },
     authScopes: { apiKey: true },
     args: { input: t.arg({ type: CreateOrganizationInput, required: true }) },
     resolve: async (_root, { input }, ctx) => ({
@@ -188,12 +209,14 @@ builder.mutationField('createOrganization', (t) =>
 builder.mutationField('updateOrganization', (t) =>
   t.field({
     type: OrganizationPayload,
-    description: 'Changes the name, slug, external id or settings.',
-    errors: { types: [ConflictError] },
+    description:
+      'Changes the name, slug, external id or settings (permission organization:update; owner-level settings need an owner or an API key).',
+    errors: { types: [ConflictError, RedirectUrlNotAllowedError] },
     authScopes: (_root, { input }) => ({
       permission: {
         organization: locatorOf(input.organization),
         permission: 'organization:update',
+        ownerLevel: touchesOwnerLevelSettings(input.settings),
       },
     }),
     args: { input: t.arg({ type: UpdateOrganizationInput, required: true }) },

@@ -1,6 +1,11 @@
 // Sign-in by email magic link: send a link, redeem it for a session. Both are public.
 import { builder } from '../builder.ts';
-import { InvalidTokenError, NoRedirectUrlError, RateLimitedError } from '../errors.ts';
+import {
+  InvalidTokenError,
+  NoRedirectUrlError,
+  RateLimitedError,
+  RedirectUrlNotAllowedError,
+} from '../errors.ts';
 import { redeemSignInLink, sendSignInLink } from '../services/sign-in.ts';
 import { IssuedSession, Locale, SessionMember, SessionOrganization } from './invitation.ts';
 import { locatorOf, OrganizationRefInput } from './organization.ts';
@@ -12,7 +17,7 @@ const SendSignInLinkInput = builder.inputType('SendSignInLinkInput', {
     email: t.string({ required: true, description: 'Compared case-insensitively.' }),
     redirectUrl: t.string({
       description:
-        "Where the link points, with ?token= added; default: the organization's defaultRedirectUrl. Without an API key it must be on that URL's origin.",
+        "Where the link points, with ?token= added; default: the organization's defaultRedirectUrl. Either must be on an allowed origin (REDIRECT_ORIGINS and the organization's allowedRedirectOrigins).",
     }),
     locale: t.field({ type: Locale, description: 'The email language; default EN.' }),
   }),
@@ -34,7 +39,7 @@ builder.mutationField('sendSignInLink', (t) =>
     type: SendSignInLinkPayload,
     description:
       'Emails a one-time sign-in link (15 minutes) to an ACTIVE member; earlier unused links stop working. API keys only (your backend calls it for your login page: unauthenticated callers may use only token-bearing operations). Rate limited per client address and per email address (RateLimitedError), and answers the same whether or not the member exists.',
-    errors: { types: [RateLimitedError, NoRedirectUrlError] },
+    errors: { types: [RateLimitedError, NoRedirectUrlError, RedirectUrlNotAllowedError] },
     authScopes: { apiKey: true },
     args: { input: t.arg({ type: SendSignInLinkInput, required: true }) },
     resolve: async (_root, { input }, ctx) => {

@@ -22,6 +22,7 @@ export {
 export {
   expireInvitations,
   findInvitationOrganizationId,
+  findInvitationTarget,
   resendInvitation,
   revokeInvitation,
 } from './invitations/manage.ts';

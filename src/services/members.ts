@@ -38,6 +38,17 @@ export async function findMemberOrganizationId(memberId: string): Promise<string
   return member?.organizationId ?? null;
 }
 
+/** What the scopes need to know of a member acted on: its organization and roles; null if none. */
+export async function findMemberTarget(
+  memberId: string,
+): Promise<{ organizationId: string; roles: string[] } | null> {
+  if (!isUuid(memberId)) return null;
+  return prisma.member.findUnique({
+    where: { id: memberId },
+    select: { organizationId: true, roles: true },
+  });
+}
+
 export function memberByEmailWhere(organizationId: string, email: string) {
   return {
     organizationId_emailNormalized: { organizationId, emailNormalized: normalizeEmail(email) },

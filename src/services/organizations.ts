@@ -1,9 +1,11 @@
 // Organizations: create, update settings, delete.
 import { z } from 'zod';
+import { assertRedirectAllowed, organizationRedirectOrigins } from '../auth/redirect-origins.ts';
 import type { Context } from '../context.ts';
 import { prisma, type Prisma } from '../db.ts';
 import { NotFoundError } from '../errors.ts';
 import { recordAudit } from './audit.ts';
+import { lockOrganization } from './seats.ts';
 import {
   conflictOnUnique,
   domainSchema,
@@ -20,6 +22,8 @@ const settingsSchema = z.object({
   pendingInvitationLimit: z.number().int().min(0).max(1_000_000).nullish(),
   defaultInviteExpirationMinutes: z.number().int().min(5).max(10080).nullish(),
   defaultRedirectUrl: httpUrlSchema.nullish(),
+  /** Origins (scheme://host[:port]) this organization's links may point to; [] = all configured. */
+  allowedRedirectOrigins: z.array(z.string().max(300)).max(50).nullish(),
 });
 
 const createSchema = settingsSchema.extend({
@@ -51,16 +55,44 @@ function settingsData(input: z.infer<typeof settingsSchema>) {
     data.defaultInviteExpirationMinutes = input.defaultInviteExpirationMinutes;
   }
   if (input.defaultRedirectUrl !== undefined) data.defaultRedirectUrl = input.defaultRedirectUrl;
+  if (input.allowedRedirectOrigins !== undefined) {
+    data.allowedRedirectOrigins = organizationRedirectOrigins(
+      input.allowedRedirectOrigins ?? [],
+      'input.allowedRedirectOrigins',
+    );
+  }
   return data;
+}
+
+/**
+ * Where links point must stay allowed: when the default redirect URL or the organization's own
+ * origins change, the default (as it will be) must be on an allowed origin.
+ */
+function assertRedirectSettings(
+  data: Prisma.OrganizationUpdateInput,
+  current: { defaultRedirectUrl: string | null; allowedRedirectOrigins: string[] },
+): void {
+  if (data.defaultRedirectUrl === undefined && data.allowedRedirectOrigins === undefined) return;
+  const defaultRedirectUrl =
+    data.defaultRedirectUrl === undefined
+      ? current.defaultRedirectUrl
+      : (data.defaultRedirectUrl as string | null);
+  const allowedRedirectOrigins =
+    data.allowedRedirectOrigins === undefined
+      ? current.allowedRedirectOrigins
+      : (data.allowedRedirectOrigins as string[]);
+  if (defaultRedirectUrl) assertRedirectAllowed(defaultRedirectUrl, { allowedRedirectOrigins });
 }
 
 export async function createOrganization(ctx: Context, rawInput: CreateOrganizationInput) {
   const input = parse(createSchema, rawInput);
+  const settings = settingsData(input);
+  assertRedirectSettings(settings, { defaultRedirectUrl: null, allowedRedirectOrigins: [] });
   try {
     return await prisma.$transaction(async (tx) => {
       const organization = await tx.organization.create({
         data: {
-          ...(settingsData(input) as Prisma.OrganizationCreateInput),
+          ...(settings as Prisma.OrganizationCreateInput),
           name: input.name,
           slug: input.slug,
           externalId: input.externalId ?? null,
@@ -96,6 +128,14 @@ export async function updateOrganization(
   if (input.externalId !== undefined) data.externalId = input.externalId;
   try {
     return await prisma.$transaction(async (tx) => {
+      // Two updates at once must not each pass the redirect check against the other's old value.
+      await lockOrganization(tx, organizationId);
+      const current = await tx.organization.findUnique({
+        where: { id: organizationId },
+        select: { defaultRedirectUrl: true, allowedRedirectOrigins: true },
+      });
+      if (!current) throw new NotFoundError('Organization');
+      assertRedirectSettings(data, current);
       const organization = await tx.organization.update({ where: { id: organizationId }, data });
       await recordAudit(
         tx,

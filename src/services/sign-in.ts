@@ -2,6 +2,7 @@
 // for a session. Sending answers the same whether or not the address belongs to a member, so the
 // operation cannot be used to find out who is a member.
 import { z } from 'zod';
+import { assertRedirectAllowed } from '../auth/redirect-origins.ts';
 import { generateToken, hashToken, looksLike } from '../auth/tokens.ts';
 import type { Context } from '../context.ts';
 import { prisma } from '../db.ts';
@@ -69,6 +70,8 @@ export async function sendSignInLink(
   if (!organization) return;
   const redirectUrl = input.redirectUrl ?? organization.defaultRedirectUrl;
   if (!redirectUrl) throw new NoRedirectUrlError();
+  // Before looking the address up, so that the answer does not depend on membership.
+  assertRedirectAllowed(redirectUrl, organization);
 
   // Made whether or not it is used: it costs the same either way.
   const { token, hash } = generateToken('signIn');

@@ -3,6 +3,7 @@
 // invites of one address, or for the last seat, are serialized; the database's unique indexes
 // back this up and their violations become AlreadyInvitedError / AlreadyMemberError.
 import { z } from 'zod';
+import { assertRedirectAllowed } from '../../auth/redirect-origins.ts';
 import type { Context } from '../../context.ts';
 import { prisma, type Prisma, type Transaction } from '../../db.ts';
 import {
@@ -31,8 +32,9 @@ import {
 import {
   acceptLink,
   assertInvitesAllowed,
+  assertMayIssue,
+  assertMayReceiveLink,
   assertPendingLimit,
-  assertRolesGrantable,
   consumeInviteRateLimits,
   DEFAULT_EXPIRATION_MINUTES,
   invitedMemberRow,
@@ -112,6 +114,7 @@ export async function inviteMember(
       );
     }
   }
+  if (input.notify === false) assertMayReceiveLink(ctx.caller);
   const emailNormalized = normalizeEmail(input.email);
   await consumeInviteRateLimits(ctx.caller, organizationId, emailNormalized);
   try {
@@ -191,7 +194,16 @@ async function inviteInTransaction(
 
   const roles = input.roles ?? ['member'];
   assertRestrictionFits(input.restrictedResourceIds != null, roles, field);
-  await assertRolesGrantable(tx, ctx.caller, organizationId, roles);
+  // Re-inviting a former member reuses its row: the roles it held are replaced, so they count
+  // too. (A row that never was a member, left by a lapsed invitation, replaces nothing.)
+  const formerMember = existingMember?.activatedAt != null || existingMember?.deactivatedAt != null;
+  await assertMayIssue(
+    tx,
+    ctx.caller,
+    organizationId,
+    roles,
+    formerMember ? existingMember?.roles : [],
+  );
   const inviter = await inviterOf(tx, ctx, organizationId, input.invitedByMemberId, field);
   const redirectUrl = redirectUrlFor(ctx, organization, input.redirectUrl, field);
   await assertPendingLimit(tx, organization, now);
@@ -271,7 +283,7 @@ async function resendPending(
       ? pending.hasRestrictedAccess
       : input.restrictedResourceIds !== null;
   assertRestrictionFits(restricted, roles, field);
-  await assertRolesGrantable(tx, ctx.caller, organization.id, roles);
+  // The grant check (over these roles and the pending ones) is reissueInvitation's.
   const changes: ReissueChanges = { roles, email: input.email };
   if (input.name != null) changes.name = input.name;
   if (input.redirectUrl != null) {
@@ -301,8 +313,9 @@ async function resendPending(
     DEFAULT_EXPIRATION_MINUTES;
   const reissued = await reissueInvitation(
     tx,
+    ctx.caller,
     pending,
-    organization.name,
+    organization,
     changes,
     minutesAfter(now, expirationMinutes),
     now,
@@ -344,9 +357,10 @@ async function resendPending(
 }
 
 /**
- * Where the emailed link leads: the URL given, else the organization's default. A member session
- * may only name a URL on the default's origin, so that nobody can send mail from the
- * organization whose link (and token) leads to a site of their choosing; API keys may name any.
+ * Where the emailed link leads: the URL given, else the organization's default; either way on an
+ * allowed origin (REDIRECT_ORIGINS, narrowed by the organization's allowedRedirectOrigins), so
+ * that no link (and token) leads to a site nobody registered. A member session, in an
+ * organization that lists no origins of its own, may only name a URL on the default's origin.
  */
 function redirectUrlFor(
   ctx: Context,
@@ -355,7 +369,8 @@ function redirectUrlFor(
   field: string,
 ): string {
   const fallback = organization.defaultRedirectUrl;
-  if (requested && ctx.caller.kind !== 'apiKey') {
+  const ownOrigins = organization.allowedRedirectOrigins.length > 0;
+  if (requested && ctx.caller.kind !== 'apiKey' && !ownOrigins) {
     if (!fallback || new URL(requested).origin !== new URL(fallback).origin) {
       throw new ValidationError(
         `${field}.redirectUrl`,
@@ -365,6 +380,7 @@ function redirectUrlFor(
   }
   const redirectUrl = requested ?? fallback;
   if (!redirectUrl) throw new NoRedirectUrlError();
+  assertRedirectAllowed(redirectUrl, organization);
   return redirectUrl;
 }
 

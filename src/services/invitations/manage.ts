@@ -18,7 +18,6 @@ import {
   assertInvitesAllowed,
   assertPendingLimit,
   assertRolesExist,
-  assertRolesGrantable,
   consumeInviteRateLimits,
   DEFAULT_EXPIRATION_MINUTES,
   invitedMemberRow,
@@ -47,6 +46,17 @@ export async function findInvitationOrganizationId(invitationId: string): Promis
     select: { organizationId: true },
   });
   return invitation?.organizationId ?? null;
+}
+
+/** What the scopes need to know of an invitation acted on; null when there is no such invitation. */
+export async function findInvitationTarget(
+  invitationId: string,
+): Promise<{ organizationId: string; roles: string[]; notify: boolean } | null> {
+  if (!isUuid(invitationId)) return null;
+  return prisma.invitation.findUnique({
+    where: { id: invitationId },
+    select: { organizationId: true, roles: true, notify: true },
+  });
 }
 
 async function findForUpdate(invitationId: string) {
@@ -82,32 +92,30 @@ export async function resendInvitation(
       if (invitation.status !== 'PENDING' && invitation.status !== 'EXPIRED') {
         throw new InvitationNotPendingError(invitation.status);
       }
-      // With notify: false the new link comes back to the caller, who could accept it and so hold
-      // the invitation's roles: only a caller who may grant those roles gets it (invitation:resend
-      // alone must not turn an admin into an owner).
-      if (!invitation.notify) {
-        await assertRolesGrantable(tx, ctx.caller, organizationId, invitation.roles);
-      }
       const now = new Date();
       const organization = await loadOrganization(tx, organizationId);
       // The policy may have changed since the invitation was made (invites turned off, domain
       // no longer allowed): a resend is a new send and follows it.
       assertInvitesAllowed(organization, invitation.emailNormalized);
       const revive = invitation.status === 'EXPIRED' || invitation.expiresAt <= now;
-      const changes: ReissueChanges = revive
+      const { changes, replacedMemberRoles } = revive
         ? await revival(tx, organization, invitation, now)
-        : {};
+        : { changes: {}, replacedMemberRoles: [] };
       const minutes =
         input.expirationMinutes ??
         organization.defaultInviteExpirationMinutes ??
         DEFAULT_EXPIRATION_MINUTES;
+      // Checks the grant rule (its roles, and a former member's it revives), the redirect URL
+      // and who receives the link, as for a new invite.
       const reissued = await reissueInvitation(
         tx,
+        ctx.caller,
         invitation,
-        organization.name,
+        organization,
         changes,
         minutesAfter(now, minutes),
         now,
+        replacedMemberRoles,
       );
       // The row is locked, so it cannot have changed; this guards the invariant all the same.
       if (!reissued) throw new InvitationNotPendingError(invitation.status);
@@ -141,7 +149,7 @@ async function revival(
   organization: OrganizationRow,
   invitation: InvitationRow,
   now: Date,
-): Promise<ReissueChanges> {
+): Promise<{ changes: ReissueChanges; replacedMemberRoles: string[] }> {
   const { organizationId, emailNormalized } = invitation;
   const member = await tx.member.findUnique({
     where: { organizationId_emailNormalized: { organizationId, emailNormalized } },
@@ -152,8 +160,8 @@ async function revival(
   });
   if (other && other.expiresAt > now) throw new AlreadyInvitedError(invitation.email);
   if (other) await recordExpiry(tx, other);
-  // Its roles may have been deleted since. Like a plain resend, reviving needs the permission
-  // invitation:resend, not the right to grant the roles, so only their existence is checked.
+  // Its roles may have been deleted since; whether the caller may grant them is
+  // reissueInvitation's check, as for every re-issue.
   await assertRolesExist(tx, organizationId, invitation.roles);
   await assertPendingLimit(tx, organization, now);
   await assertSeatAvailable(tx, organizationId, 1);
@@ -164,7 +172,7 @@ async function revival(
     member,
     membershipTerms(invitation),
   );
-  return { memberId: row.id };
+  return { changes: { memberId: row.id }, replacedMemberRoles: member?.roles ?? [] };
 }
 
 /**

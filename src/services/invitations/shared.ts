@@ -5,12 +5,14 @@ import {
   isBuiltinRole,
   type RoleDefinition,
 } from '../../auth/permissions.ts';
+import { assertRedirectAllowed } from '../../auth/redirect-origins.ts';
 import { generateToken } from '../../auth/tokens.ts';
 import type { Caller } from '../../context.ts';
 import type { Prisma, Transaction } from '../../db.ts';
 import { cancelQueuedEmails, enqueueEmail } from '../../email/outbox.ts';
 import {
   DomainNotAllowedError,
+  ForbiddenError,
   InvitesDisabledError,
   NotFoundError,
   PendingInvitationLimitError,
@@ -82,15 +84,26 @@ export async function loadOrganization(
   return organization;
 }
 
-/** The organization's invite policy: invites off, or only some domains (exact, case-insensitive). */
-export function assertInvitesAllowed(organization: OrganizationRow, emailNormalized: string): void {
+/**
+ * The organization's invite policy: invites off, or only some domains (exact, case-insensitive).
+ * `revealDomains: false` leaves the allowed domains out of the error (for a token holder who is
+ * not a member yet).
+ */
+export function assertInvitesAllowed(
+  organization: OrganizationRow,
+  emailNormalized: string,
+  { revealDomains = true }: { revealDomains?: boolean } = {},
+): void {
   if (organization.invitePolicy === 'DISABLED') throw new InvitesDisabledError();
   if (organization.invitePolicy === 'RESTRICTED_TO_DOMAINS') {
     const domain = emailNormalized.slice(emailNormalized.lastIndexOf('@') + 1);
     const allowed = organization.allowedEmailDomains.map((entry) => entry.toLowerCase());
     // Exact match only: sub.example.com is not allowed by example.com unless listed itself.
     if (!allowed.includes(domain)) {
-      throw new DomainNotAllowedError(domain, organization.allowedEmailDomains);
+      throw new DomainNotAllowedError(
+        domain,
+        revealDomains ? organization.allowedEmailDomains : [],
+      );
     }
   }
 }
@@ -112,17 +125,36 @@ export async function assertRolesExist(
   return customRoles;
 }
 
-/** Every role exists in the organization, and the caller may grant each (no escalation). */
-export async function assertRolesGrantable(
+/**
+ * The grant check of every path that issues a live invitation token: a new invite, a resend, a
+ * revival, resendIfPending (which may rewrite the roles), and a re-invite of a former member.
+ * Every role granted exists and the caller may grant it; and every role the invitation takes
+ * over from what it replaces (the pending invitation's roles, the former member row's) the caller
+ * could grant too, so that only owners touch what grants or held owner (as updateMember).
+ */
+export async function assertMayIssue(
   tx: Transaction,
   caller: Caller,
   organizationId: string,
   roles: readonly string[],
+  replacedRoles: readonly string[] = [],
 ): Promise<void> {
   const customRoles = await assertRolesExist(tx, organizationId, roles);
   const granter = await granterOf(tx, caller, organizationId, customRoles);
-  const ungrantable = firstUngrantableRole(granter, roles, customRoles);
+  const touched = [...roles, ...replacedRoles.filter((role) => !roles.includes(role))];
+  const ungrantable = firstUngrantableRole(granter, touched, customRoles);
   if (ungrantable) throw new RoleNotGrantableError(ungrantable);
+}
+
+/**
+ * With notify: false the accept link goes back to the caller, who could accept it and become the
+ * invitee: only API keys (the backend that delivers it) receive links. The scopes refuse this
+ * already; services are callable without GraphQL, so check again.
+ */
+export function assertMayReceiveLink(caller: Caller): void {
+  if (caller.kind !== 'apiKey') {
+    throw new ForbiddenError('Only API keys may receive accept links (notify: false)');
+  }
 }
 
 /** The organization's cap on pending (not yet expired) invitations, if it has one. */
@@ -274,18 +306,32 @@ export type ReissueChanges = Omit<
 /**
  * A new token for a PENDING (or EXPIRED, being revived) invitation: the old token dies, its queued
  * mail is cancelled, the expiry is renewed, and the new link is mailed (notify) or returned.
- * Returns null when the invitation changed since it was read (e.g. accepted meanwhile).
+ * Every re-issue passes here, and so the checks of a new send: the grant check (assertMayIssue,
+ * over the roles it grants and those it replaces), an allowed redirect URL, and a link returned
+ * only to an API key. Returns null when the invitation changed since it was read.
  */
 export async function reissueInvitation(
   tx: Transaction,
+  caller: Caller,
   invitation: InvitationRow,
-  organizationName: string,
+  organization: OrganizationRow,
   changes: ReissueChanges,
   expiresAt: Date,
   now: Date,
+  /** Roles of the member row a revival reuses (a former member's), besides the invitation's. */
+  replacedMemberRoles: readonly string[] = [],
 ): Promise<{ invitation: InvitationRow; acceptUrl: string | null } | null> {
-  const { token, hash } = newInvitationToken();
+  const roles = Array.isArray(changes.roles) ? (changes.roles as string[]) : invitation.roles;
+  await assertMayIssue(tx, caller, invitation.organizationId, roles, [
+    ...invitation.roles,
+    ...replacedMemberRoles,
+  ]);
+  const redirectUrl =
+    typeof changes.redirectUrl === 'string' ? changes.redirectUrl : invitation.redirectUrl;
+  assertRedirectAllowed(redirectUrl, organization);
   const notify = typeof changes.notify === 'boolean' ? changes.notify : invitation.notify;
+  if (!notify) assertMayReceiveLink(caller);
+  const { token, hash } = newInvitationToken();
   const claimed = await tx.invitation.updateMany({
     where: { id: invitation.id, status: invitation.status, tokenHash: invitation.tokenHash },
     data: {
@@ -302,6 +348,6 @@ export async function reissueInvitation(
   await cancelQueuedEmails(tx, { invitationId: invitation.id });
   const updated = await tx.invitation.findUniqueOrThrow({ where: { id: invitation.id } });
   const link = acceptLink(updated.redirectUrl, token);
-  if (notify) await queueInvitationEmail(tx, updated, organizationName, link);
+  if (notify) await queueInvitationEmail(tx, updated, organization.name, link);
   return { invitation: updated, acceptUrl: notify ? null : link };
 }

@@ -1,18 +1,21 @@
 // What the holder of an invitation token may do, without any other credential: preview the
 // invitation, accept it (becoming an ACTIVE member with a session) or decline it. Every failure is
 // the same InvalidTokenError, so nothing can be learned by probing tokens, and every use is
-// throttled per client address and per token (RateLimitedError) before the token is looked up.
+// throttled per client address and per token (RateLimitedError) before the token is looked up;
+// only a live token may then meet the organization's current policy at accept (invites off,
+// domain, seat limit).
 import { hashToken, looksLike } from '../../auth/tokens.ts';
 import type { Caller, Context } from '../../context.ts';
 import { prisma, type Transaction } from '../../db.ts';
 import { cancelQueuedEmails } from '../../email/outbox.ts';
-import { InvalidTokenError } from '../../errors.ts';
+import { InvalidTokenError, SeatLimitReachedError } from '../../errors.ts';
 import { recordAudit } from '../audit.ts';
 import { throttleTokenUse } from '../rate-limits.ts';
 import { lockOrganization } from '../seats.ts';
 import { issueSession, type IssuedSession } from '../sessions.ts';
 import { nameSchema, parse } from '../validation.ts';
 import {
+  assertInvitesAllowed,
   membershipTerms,
   releaseInvitedMembers,
   type InvitationRow,
@@ -109,6 +112,10 @@ export async function acceptInvitation(
     // A pending invitation's member is INVITED; anything else is a state no operation leaves,
     // and the token is refused (the transaction rolls back) rather than guessing.
     if (existing && existing.status !== 'INVITED') throw new InvalidTokenError();
+    const organization = await tx.organization.findUniqueOrThrow({
+      where: { id: invitation.organizationId },
+    });
+    await assertJoinAllowed(tx, organization, invitation);
     const terms = membershipTerms(invitation);
     const activation = {
       ...terms,
@@ -131,9 +138,6 @@ export async function acceptInvitation(
       await tx.invitation.update({ where: { id: invitation.id }, data: { memberId: member.id } });
     }
     const session = await issueSession(tx, member.id);
-    const organization = await tx.organization.findUniqueOrThrow({
-      where: { id: invitation.organizationId },
-    });
     await recordAudit(
       tx,
       asMember(member, session.id),
@@ -154,6 +158,26 @@ export async function acceptInvitation(
       session,
     };
   });
+}
+
+/**
+ * Joining follows the organization's policy of today, not of the day the invitation was sent:
+ * invites still on, the address's domain still allowed, and a seat for one more ACTIVE member
+ * (the pending invitation held one; a seat limit lowered since may have taken it). Thrown inside
+ * the accept transaction, so the invitation stays PENDING and may be accepted once the policy
+ * allows it again.
+ */
+async function assertJoinAllowed(
+  tx: Transaction,
+  organization: OrganizationRow,
+  invitation: InvitationRow,
+): Promise<void> {
+  assertInvitesAllowed(organization, invitation.emailNormalized, { revealDomains: false });
+  if (organization.seatLimit === null) return;
+  const active = await tx.member.count({
+    where: { organizationId: organization.id, status: 'ACTIVE' },
+  });
+  if (active + 1 > organization.seatLimit) throw new SeatLimitReachedError(organization.seatLimit);
 }
 
 /** Declines: the invitation is DECLINED, its token dead, its INVITED member row released. */
