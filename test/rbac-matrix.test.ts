@@ -19,7 +19,6 @@
 //       where today's code already answers one precisely, the row pins it (`grantRefused`).
 // - ROWS are the lines: one operation on one kind of target. `org` is where the target lives:
 //   A is the organization of the callers, B another one (whose owner is the caller "outsider").
-// - KNOWN_DEFECTS: cells that fail on today's code, each naming its issue-7 item (see there).
 //
 // Outcomes are strings: the result's __typename ("+link" when it hands out an accept link),
 // "null" for a node, a list for nodes, the permissions granted for isAuthorized, "Viewer:KIND",
@@ -1238,115 +1237,8 @@ function outcomeOf(row: Row, res: GraphQLResponse): string {
   }
 }
 
-// ---------------------------------------------------------------------------------------------
-// Cells that fail on today's code, each for one of issue 7's twelve items. They run inverted:
-// such a cell passes while the defect is there and fails, asking to be deleted from this list,
-// once the fix lands. Delete the whole list when the fixes for issue 7 are merged.
-
-/** In KNOWN_DEFECTS: every session or anonymous caller for whom the row expects a null node. */
-const SHOWN_AN_ERROR_INSTEAD_OF_NULL =
-  'every session or anonymous caller expecting a null node' as const;
-
-export const KNOWN_DEFECTS: {
-  row: string;
-  callers: string[] | typeof SHOWN_AN_ERROR_INSTEAD_OF_NULL;
-  item: number;
-}[] = [
-  // Item 1: an admin may point links at any URL. Email domains and the invite policy are the
-  // other security-sensitive settings PRODUCT.md makes owner-level (beyond item 1's own text).
-  {
-    row: 'updateOrganization · own org: defaultRedirectUrl',
-    callers: ['admin', 'only organization:update'],
-    item: 1,
-  },
-  {
-    row: 'updateOrganization · own org: allowedEmailDomains',
-    callers: ['admin', 'only organization:update'],
-    item: 1,
-  },
-  {
-    row: 'updateOrganization · own org: invitePolicy',
-    callers: ['admin', 'only organization:update'],
-    item: 1,
-  },
-  // Item 2: resend and revival skip the role-grant check of a new invite.
-  {
-    row: 'resendInvitation · a pending invitation of own org',
-    callers: ['only invitation:resend'],
-    item: 2,
-  },
-  {
-    row: 'resendInvitation · a pending owner invitation',
-    callers: ['admin', 'only invitation:resend'],
-    item: 2,
-  },
-  {
-    row: "resendInvitation · a deactivated owner's expired owner invitation (revival)",
-    callers: ['admin', 'only invitation:resend'],
-    item: 2,
-  },
-  // Item 3: links handed to member sessions; resendIfPending without invitation:resend.
-  {
-    row: 'inviteMember · a new address, notify: false',
-    callers: ['owner', 'admin', 'member + invitation:create'],
-    item: 3,
-  },
-  {
-    row: 'inviteMembers · a new address, notify: false',
-    callers: ['owner', 'admin', 'member + invitation:create'],
-    item: 3,
-  },
-  {
-    row: 'inviteMember · a pending invitation, resendIfPending',
-    callers: ['member + invitation:create'],
-    item: 3,
-  },
-  {
-    row: 'inviteMember · a pending invitation, resendIfPending + notify: false',
-    callers: ['owner', 'admin', 'member + invitation:create'],
-    item: 3,
-  },
-  {
-    row: 'resendInvitation · a pending invitation made with notify: false',
-    callers: ['owner', 'admin'],
-    item: 3,
-  },
-  // Item 4: acting on an owner, or on an invitation granting owner, without being an owner.
-  // (Renaming an owner is beyond item 4's examples; PRODUCT.md: "anything done to an owner".)
-  {
-    row: 'inviteMember · a pending owner invitation, resendIfPending, roles → member',
-    callers: ['admin', 'member + invitation:create'],
-    item: 4,
-  },
-  {
-    row: 'revokeInvitation · a pending owner invitation',
-    callers: ['admin', 'only invitation:revoke'],
-    item: 4,
-  },
-  { row: 'revokeMemberSessions · an owner', callers: ['admin', 'only member:update'], item: 4 },
-  { row: 'updateMember · an owner: name', callers: ['admin', 'only member:update'], item: 4 },
-  // Item 8: a node one may not see (or that does not exist) is an error, not null.
-  ...ROWS.filter((row) => row.field === 'node' || row.field === 'nodes').map((row) => ({
-    row: rowName(row),
-    callers: SHOWN_AN_ERROR_INSTEAD_OF_NULL,
-    item: 8,
-  })),
-];
-
 function rowName(row: Row): string {
   return `${row.field} · ${row.target}`;
-}
-
-function knownDefect(row: Row, caller: string) {
-  return KNOWN_DEFECTS.find((defect) => {
-    if (defect.row !== rowName(row)) return false;
-    if (defect.callers !== SHOWN_AN_ERROR_INSTEAD_OF_NULL) return defect.callers.includes(caller);
-    const { kind } = CALLERS[caller]!.profile;
-    return (
-      (kind === 'session' || kind === 'anonymous') &&
-      expectedOutcomes(row, caller).some((outcome) => outcome.split(', ').includes('null'))
-    );
-  });
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1401,16 +1293,6 @@ describe('the authorization matrix', () => {
     );
   });
 
-  it('lists known defects only of rows and callers that exist', () => {
-    const names = ROWS.map(rowName);
-    const stale = KNOWN_DEFECTS.filter(
-      (defect) =>
-        !names.includes(defect.row) ||
-        (Array.isArray(defect.callers) && defect.callers.some((c) => !CALLER_NAMES.includes(c))),
-    );
-    expect(stale).toEqual([]);
-  });
-
   it('has a caller holding each permission alone', () => {
     const alone = Object.values(CALLERS).flatMap(({ profile }) =>
       profile.kind === 'session' && profile.permissions.size === 1 ? [...profile.permissions] : [],
@@ -1426,9 +1308,7 @@ describe('the authorization matrix', () => {
       });
       for (const caller of CALLER_NAMES) {
         const acceptable = expectedOutcomes(row, caller);
-        const defect = knownDefect(row, caller);
-        const title = `${caller}: ${acceptable.join(' | ')}${defect ? ` (KNOWN DEFECT, issue 7 item ${defect.item})` : ''}`;
-        it(title, async () => {
+        it(`${caller}: ${acceptable.join(' | ')}`, async () => {
           const world = shared ?? (await newWorld());
           const variables = await row.variables(world);
           const got = outcomeOf(
@@ -1436,14 +1316,6 @@ describe('the authorization matrix', () => {
             await server.gql(row.document, variables, world.tokens[caller]),
           );
           const cell = `${rowName(row)}, as ${caller}: expected ${acceptable.join(' or ')}, got ${got}`;
-          if (defect) {
-            if (acceptable.includes(got)) {
-              expect.fail(
-                `${cell}. Fixed: delete it from KNOWN_DEFECTS (issue 7 item ${defect.item})`,
-              );
-            }
-            return;
-          }
           if (!acceptable.includes(got)) expect.fail(cell);
         });
       }
