@@ -125,7 +125,7 @@ describe.skipIf(!fs.existsSync(executablePath))('GraphiQL in a browser', () => {
     });
     const query = '{ __typename viewer { kind } }';
     const response = await page.goto(`${base}/graphql?query=${encodeURIComponent(query)}`);
-    expect(response?.headers()['content-security-policy']).toMatch(/script-src 'sha256-/);
+    expect(response?.headers()['content-security-policy']).toMatch(/script-src 'self' 'sha256-/);
     await page.locator('.graphiql-execute-button').click();
     const result = page.locator('.result-window');
     // The result pane is an editor: collapse its whitespace (including non-breaking spaces).
