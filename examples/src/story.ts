@@ -58,6 +58,8 @@ function createdOrganization(result: CreateOrganizationResult) {
       throw new RosterError(result, 'the slug is taken: choose another one');
     case 'ValidationError':
       throw new RosterError(result, `fix the input field "${result.field}"`);
+    case 'RedirectUrlNotAllowedError':
+      throw new RosterError(result, 'add the origin to REDIRECT_ORIGINS on the server');
     case 'ForbiddenError':
       throw new RosterError(result, 'createOrganization needs an API key');
     case 'NotFoundError':
@@ -83,6 +85,11 @@ function sentInvitation(result: InviteMemberResult) {
       throw new RosterError(result, 'pass redirectUrl or set settings.defaultRedirectUrl');
     case 'PendingInvitationLimitError':
       throw new RosterError(result, `at most ${result.limit} pending: revoke or wait for some`);
+    case 'RedirectUrlNotAllowedError':
+      throw new RosterError(
+        result,
+        `links may not point to ${result.origin}: use an allowed origin`,
+      );
     case 'RateLimitedError':
       throw new RosterError(result, `retry in ${result.retryAfterSeconds} s`);
     case 'RoleNotGrantableError':
@@ -109,6 +116,8 @@ function invitationPreview(result: InvitationPreviewResult) {
     case 'InvalidTokenError':
       // Wrong, used, expired and revoked tokens look alike on purpose.
       throw new RosterError(result, 'show "this link no longer works" and offer a new invitation');
+    case 'RateLimitedError':
+      throw new RosterError(result, `too many tries: retry in ${result.retryAfterSeconds} s`);
     case 'ValidationError':
       throw new RosterError(result, `fix the input field "${result.field}"`);
     case 'ForbiddenError':
@@ -125,6 +134,16 @@ function acceptedInvitation(result: AcceptInvitationResult) {
       return result;
     case 'InvalidTokenError':
       throw new RosterError(result, 'show "this link no longer works" and offer a new invitation');
+    case 'InvitesDisabledError':
+    case 'DomainNotAllowedError':
+      throw new RosterError(
+        result,
+        'the organization no longer takes this invitation: ask an admin',
+      );
+    case 'SeatLimitReachedError':
+      throw new RosterError(result, `all ${result.seatLimit} seats are taken: ask an admin`);
+    case 'RateLimitedError':
+      throw new RosterError(result, `too many tries: retry in ${result.retryAfterSeconds} s`);
     case 'ValidationError':
       throw new RosterError(result, `fix the input field "${result.field}"`);
     case 'ForbiddenError':
