@@ -14,6 +14,8 @@ export const ORGANIZATION_COLUMNS = Prisma.sql`
   o.default_invite_expiration_minutes AS "defaultInviteExpirationMinutes",
   o.default_redirect_url AS "defaultRedirectUrl",
   o.allowed_redirect_origins AS "allowedRedirectOrigins",
+  o.active_member_count AS "activeMemberCount",
+  o.pending_invitation_count AS "pendingInvitationCount",
   o.created_at AS "createdAt", o.updated_at AS "updatedAt"`;
 
 /**
@@ -44,6 +46,26 @@ export async function seatsInUse(tx: Transaction, organizationId: string): Promi
   return activeMembers + pendingInvitations;
 }
 
+/** What the seat check reads from the locked organization row. */
+export type SeatCounts = Pick<
+  OrganizationRow,
+  'id' | 'seatLimit' | 'activeMemberCount' | 'pendingInvitationCount'
+>;
+
+/**
+ * Whether `extraSeats` more fit by the organization's counters (kept by triggers, see migration
+ * 20261129300000_seat_counters) alone, without counting rows. The pending counter includes
+ * PENDING invitations past their expiry that the sweep has not reached, which hold no seat: it
+ * is an upper bound, so "fits" is certain and "does not fit" needs the exact count (seatsInUse).
+ */
+export function seatsFitByCounters(organization: SeatCounts, extraSeats: number): boolean {
+  return (
+    organization.seatLimit === null ||
+    organization.activeMemberCount + organization.pendingInvitationCount + extraSeats <=
+      organization.seatLimit
+  );
+}
+
 /**
  * Throws SeatLimitReachedError unless `extraSeats` more seats fit under the seat limit of
  * `organization`, which the caller has locked (lockOrganization) in this transaction, which then
@@ -51,11 +73,11 @@ export async function seatsInUse(tx: Transaction, organizationId: string): Promi
  */
 export async function assertSeatAvailable(
   tx: Transaction,
-  organization: Pick<OrganizationRow, 'id' | 'seatLimit'>,
+  organization: SeatCounts,
   extraSeats = 1,
 ): Promise<void> {
   const { seatLimit } = organization;
-  if (seatLimit === null) return;
+  if (seatLimit === null || seatsFitByCounters(organization, extraSeats)) return;
   if ((await seatsInUse(tx, organization.id)) + extraSeats > seatLimit) {
     throw new SeatLimitReachedError(seatLimit);
   }

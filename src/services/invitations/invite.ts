@@ -20,7 +20,7 @@ import {
 } from '../../errors.ts';
 import { auditActor, recordAudit } from '../audit.ts';
 import { granterFrom } from '../roles.ts';
-import { lockOrganization } from '../seats.ts';
+import { lockOrganization, seatsFitByCounters } from '../seats.ts';
 import {
   emailSchema,
   httpUrlSchema,
@@ -212,7 +212,7 @@ async function inviteInTransaction(
   }
   if (
     organization.seatLimit !== null &&
-    found.activeMembers + found.pendingInvitations + 1 > organization.seatLimit
+    organization.activeMemberCount + found.pendingInvitations + 1 > organization.seatLimit
   ) {
     throw new SeatLimitReachedError(organization.seatLimit);
   }
@@ -332,9 +332,10 @@ interface InviteState {
     name: string | null;
     email: string;
   } | null;
-  /** ACTIVE members; counted only under a seat limit (else 0). */
-  activeMembers: number;
-  /** PENDING invitations not yet expired; counted only under a seat or pending limit (else 0). */
+  /**
+   * PENDING invitations not yet expired: counted only when the organization's counters put a
+   * limit within reach, else the pending counter (an upper bound, enough to pass both checks).
+   */
   pendingInvitations: number;
 }
 
@@ -362,16 +363,19 @@ async function readInviteState(
       : input.invitedByMemberId != null && isUuid(input.invitedByMemberId)
         ? input.invitedByMemberId
         : null;
-  const countActive = organization.seatLimit !== null;
-  const countPending = countActive || organization.pendingInvitationLimit !== null;
+  // The organization's counters decide when no limit is near; only then are the pending,
+  // unexpired invitations counted (see seatsFitByCounters).
+  const countPending =
+    !seatsFitByCounters(organization, 1) ||
+    (organization.pendingInvitationLimit !== null &&
+      organization.pendingInvitationCount >= organization.pendingInvitationLimit);
   const rows = await tx.$queryRaw<
     {
       member: Record<string, unknown> | null;
       pending: Record<string, unknown> | null;
       customRoles: RoleDefinition[];
       actor: InviteState['actor'];
-      activeMembers: number;
-      pendingInvitations: number;
+      pendingInvitations: number | null;
     }[]
   >`
     SELECT
@@ -393,16 +397,10 @@ async function readInviteState(
           : Prisma.sql`NULL::json`
       } AS actor,
       ${
-        countActive
-          ? Prisma.sql`(SELECT count(*)::int FROM members
-              WHERE organization_id = ${id}::uuid AND status = 'ACTIVE')`
-          : Prisma.sql`0`
-      } AS "activeMembers",
-      ${
         countPending
           ? Prisma.sql`(SELECT count(*)::int FROM invitations WHERE organization_id = ${id}::uuid
               AND status = 'PENDING' AND expires_at > ${now.toISOString()}::timestamptz)`
-          : Prisma.sql`0`
+          : Prisma.sql`NULL::int`
       } AS "pendingInvitations"`;
   const row = rows[0]!;
   return {
@@ -410,8 +408,7 @@ async function readInviteState(
     pending: row.pending ? modelRow<InvitationRow>(row.pending) : null,
     customRoles: row.customRoles,
     actor: row.actor,
-    activeMembers: row.activeMembers,
-    pendingInvitations: row.pendingInvitations,
+    pendingInvitations: row.pendingInvitations ?? organization.pendingInvitationCount,
   };
 }
 

@@ -188,7 +188,8 @@ export async function assertPendingLimit(
   now: Date,
 ): Promise<void> {
   const limit = organization.pendingInvitationLimit;
-  if (limit === null) return;
+  // The counter (see seatsFitByCounters) is an upper bound of the pending, unexpired ones.
+  if (limit === null || organization.pendingInvitationCount < limit) return;
   const pending = await tx.invitation.count({
     where: { organizationId: organization.id, status: 'PENDING', expiresAt: { gt: now } },
   });
