@@ -191,13 +191,16 @@ export const builder = new SchemaBuilder<{
         memberSession: context.caller.kind === 'member',
         permission: async (scope) => {
           if (context.caller.kind === 'anonymous') return false;
+          // An API key holds every permission and is owner-level everywhere, and one naming a
+          // missing organization is let through for the resolver to answer NotFound: nothing to
+          // look up.
+          if (context.caller.kind === 'apiKey') return true;
           const organizationId =
             'organizationId' in scope
               ? scope.organizationId
               : await access.organizationId(scope.organization);
-          // An API key naming an organization that does not exist is let through, so the
-          // resolver can answer NotFound; a member session never sees other organizations.
-          if (!organizationId) return context.caller.kind === 'apiKey';
+          // A member session never sees other organizations.
+          if (!organizationId) return false;
           const permissions: readonly Permission[] =
             typeof scope.permission === 'string' ? [scope.permission] : scope.permission;
           for (const permission of permissions) {

@@ -29,7 +29,10 @@ import {
   type InviteMemberInput as InviteMemberServiceInput,
   type InviteResult,
 } from '../services/invitations.ts';
-import { resolveOrganizationId } from '../services/organization-locator.ts';
+import {
+  resolveOrganizationId,
+  resolveOrganizationIdUnchecked,
+} from '../services/organization-locator.ts';
 import {
   Invitation,
   InvitationPreview,
@@ -250,7 +253,11 @@ builder.mutationField('inviteMember', (t) =>
     args: { input: t.arg({ type: InviteMemberInput, required: true }) },
     resolve: async (_root, { input }, ctx) => {
       const { organization, ...fields } = input;
-      const organizationId = await resolveOrganizationId(ctx.caller, locatorOf(organization));
+      // The invite's locked read of the organization is its existence check.
+      const organizationId = await resolveOrganizationIdUnchecked(
+        ctx.caller,
+        locatorOf(organization),
+      );
       return inviteMember(ctx, organizationId, serviceInput(fields));
     },
   }),

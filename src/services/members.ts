@@ -327,7 +327,7 @@ export async function deactivateMember(ctx: Context, memberId: string): Promise<
 export async function reactivateMember(ctx: Context, memberId: string): Promise<MemberRow> {
   return prisma.$transaction(async (tx) => {
     const { organizationId } = await loadMember(tx, memberId);
-    await lockOrganization(tx, organizationId);
+    const organization = await lockOrganization(tx, organizationId);
     const member = await loadMember(tx, memberId);
     if (member.status !== 'DEACTIVATED') {
       throw new ValidationError(
@@ -336,7 +336,7 @@ export async function reactivateMember(ctx: Context, memberId: string): Promise<
       );
     }
     await assertMayTouchRolesOf(tx, ctx, member, 'reactivate');
-    await assertSeatAvailable(tx, organizationId);
+    await assertSeatAvailable(tx, organization);
     const updated = await tx.member.update({
       where: { id: member.id },
       data: { status: 'ACTIVE', deactivatedAt: null },

@@ -47,3 +47,20 @@ export async function resolveOrganizationId(
   if (!id) throw new NotFoundError('Organization');
   return id;
 }
+
+/**
+ * resolveOrganizationId for an operation whose own first statement reads the organization by id
+ * and answers NotFound itself (inviteMember's locked read): an id is taken as given, without a
+ * read of its own; a slug or external id is looked up.
+ */
+export async function resolveOrganizationIdUnchecked(
+  caller: Caller,
+  locator: OrganizationLocator | null | undefined,
+  field = 'input.organization',
+): Promise<string> {
+  if (locator?.id) {
+    if (!isUuid(locator.id)) throw new NotFoundError('Organization');
+    return locator.id;
+  }
+  return resolveOrganizationId(caller, locator, field);
+}

@@ -76,6 +76,23 @@ export async function granterOf(
     where: { id: caller.memberId },
     select: { roles: true, status: true },
   });
+  return granterFrom(caller, organizationId, member, customRoles);
+}
+
+/**
+ * granterOf over a row already read: `member` is the calling member's row (roles and status) as
+ * read inside the transaction, or null; ignored for an API key.
+ */
+export function granterFrom(
+  caller: Caller,
+  organizationId: string,
+  member: { roles: string[]; status: string } | null,
+  customRoles: readonly RoleDefinition[],
+): Granter {
+  if (caller.kind === 'apiKey') return 'apiKey';
+  if (caller.kind !== 'member' || caller.organizationId !== organizationId) {
+    throw new ForbiddenError();
+  }
   if (!member || member.status !== 'ACTIVE') throw new ForbiddenError();
   return { roles: member.roles, permissions: permissionsOf(member.roles, customRoles) };
 }

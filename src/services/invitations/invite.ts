@@ -5,18 +5,22 @@
 import { z } from 'zod';
 import { assertRedirectAllowed } from '../../auth/redirect-origins.ts';
 import type { Context } from '../../context.ts';
-import { prisma, type Prisma, type Transaction } from '../../db.ts';
+import { isBuiltinRole, type RoleDefinition } from '../../auth/permissions.ts';
+import { prisma, Prisma, type Transaction } from '../../db.ts';
 import {
   AlreadyInvitedError,
   AlreadyMemberError,
   ForbiddenError,
   NoRedirectUrlError,
   NotFoundError,
+  PendingInvitationLimitError,
   RosterError,
+  SeatLimitReachedError,
   ValidationError,
 } from '../../errors.ts';
-import { recordAudit } from '../audit.ts';
-import { assertSeatAvailable, lockOrganization } from '../seats.ts';
+import { auditActor, recordAudit } from '../audit.ts';
+import { granterFrom } from '../roles.ts';
+import { lockOrganization, seatsFitByCounters } from '../seats.ts';
 import {
   emailSchema,
   httpUrlSchema,
@@ -32,18 +36,15 @@ import {
 import {
   acceptLink,
   assertInvitesAllowed,
-  assertMayIssue,
+  assertMayGrant,
   assertMayReceiveLink,
-  assertPendingLimit,
   consumeInviteRateLimits,
   DEFAULT_EXPIRATION_MINUTES,
   invitedMemberRow,
-  loadOrganization,
   MAX_BULK_INVITATIONS,
   membershipTerms,
   minutesAfter,
   newInvitationToken,
-  queueInvitationEmail,
   recordExpiry,
   reissueInvitation,
   sameRoles,
@@ -171,20 +172,18 @@ async function inviteInTransaction(
   emailNormalized: string,
   field: string,
 ): Promise<InviteResult> {
-  // Every change to an organization's invitations takes this lock first (see shared.ts).
-  await lockOrganization(tx, organizationId);
+  // Every change to an organization's invitations takes this lock first (see shared.ts); the
+  // statement that takes it reads the organization.
+  const organization = await lockOrganization(tx, organizationId);
   const now = new Date();
-  const organization = await loadOrganization(tx, organizationId);
   assertInvitesAllowed(organization, emailNormalized);
 
-  const existingMember = await tx.member.findUnique({
-    where: { organizationId_emailNormalized: { organizationId, emailNormalized } },
-  });
+  const roles = input.roles ?? ['member'];
+  const found = await readInviteState(tx, ctx, organization, input, roles, emailNormalized, now);
+  const existingMember = found.member;
   if (existingMember?.status === 'ACTIVE') throw new AlreadyMemberError(input.email);
 
-  const pending = await tx.invitation.findFirst({
-    where: { organizationId, emailNormalized, status: 'PENDING' },
-  });
+  const pending = found.pending;
   if (pending && pending.expiresAt > now) {
     if (!input.resendIfPending) throw new AlreadyInvitedError(input.email);
     return resendPending(tx, ctx, organization, pending, input, field, now);
@@ -192,22 +191,31 @@ async function inviteInTransaction(
   // Past its expiry but not yet swept: write the expiry down and invite afresh.
   if (pending) await recordExpiry(tx, pending);
 
-  const roles = input.roles ?? ['member'];
   assertRestrictionFits(input.restrictedResourceIds != null, roles, field);
   // Re-inviting a former member reuses its row: the roles it held are replaced, so they count
   // too. (A row that never was a member, left by a lapsed invitation, replaces nothing.)
   const formerMember = existingMember?.activatedAt != null || existingMember?.deactivatedAt != null;
-  await assertMayIssue(
-    tx,
-    ctx.caller,
-    organizationId,
+  const granter = granterFrom(ctx.caller, organizationId, found.actor, found.customRoles);
+  assertMayGrant(
+    granter,
+    found.customRoles,
     roles,
-    formerMember ? existingMember?.roles : [],
+    formerMember && existingMember ? existingMember.roles : [],
   );
-  const inviter = await inviterOf(tx, ctx, organizationId, input.invitedByMemberId, field);
+  const inviter = inviterFrom(ctx, organizationId, input.invitedByMemberId, found.actor, field);
   const redirectUrl = redirectUrlFor(ctx, organization, input.redirectUrl, field);
-  await assertPendingLimit(tx, organization, now);
-  await assertSeatAvailable(tx, organizationId, 1);
+  if (
+    organization.pendingInvitationLimit !== null &&
+    found.pendingInvitations >= organization.pendingInvitationLimit
+  ) {
+    throw new PendingInvitationLimitError(organization.pendingInvitationLimit);
+  }
+  if (
+    organization.seatLimit !== null &&
+    organization.activeMemberCount + found.pendingInvitations + 1 > organization.seatLimit
+  ) {
+    throw new SeatLimitReachedError(organization.seatLimit);
+  }
 
   const expirationMinutes =
     input.expirationMinutes ??
@@ -215,56 +223,206 @@ async function inviteInTransaction(
     DEFAULT_EXPIRATION_MINUTES;
   const notify = input.notify ?? true;
   const { token, hash } = newInvitationToken();
-  const fields = {
+  const link = acceptLink(redirectUrl, token);
+  const expiresAt = minutesAfter(now, expirationMinutes);
+  const terms = {
     email: input.email,
-    name: input.name ?? null,
+    name: input.name ?? existingMember?.name ?? null,
     roles,
-    trustedMetadata: (input.trustedMetadata ?? {}) as Prisma.InputJsonObject,
-    untrustedMetadata: (input.untrustedMetadata ?? {}) as Prisma.InputJsonObject,
+    trustedMetadata: JSON.stringify(input.trustedMetadata ?? {}),
+    untrustedMetadata: JSON.stringify(input.untrustedMetadata ?? {}),
     hasRestrictedAccess: input.restrictedResourceIds != null,
     restrictedResourceIds: input.restrictedResourceIds ?? [],
     invitedByMemberId: inviter.memberId,
     invitedByApiKeyId: inviter.apiKeyId,
   };
-  const member = await invitedMemberRow(tx, organizationId, input.email, existingMember, {
-    ...fields,
-    name: fields.name ?? existingMember?.name ?? null,
-  });
-  const invitation = await tx.invitation.create({
-    data: {
-      ...fields,
-      organizationId,
-      memberId: member.id,
-      emailNormalized,
-      tokenHash: hash,
-      expiresAt: minutesAfter(now, expirationMinutes),
-      redirectUrl,
-      templateId: input.templateId ?? null,
-      locale: input.locale ?? 'en',
-      notify,
-      lastSentAt: notify ? now : null,
-    },
-  });
-  const link = acceptLink(redirectUrl, token);
-  if (notify) await queueInvitationEmail(tx, invitation, organization.name, link);
-  await recordAudit(
-    tx,
-    ctx.caller,
-    {
-      organizationId,
-      action: 'member.invited',
-      targetType: 'Member',
-      targetId: member.id,
-      data: {
-        invitationId: invitation.id,
-        email: invitation.email,
-        roles,
-        reinvited: existingMember?.status === 'DEACTIVATED',
-      },
-    },
-    ctx.requestId,
-  );
+  // The INVITED member row: a DEACTIVATED (re-invited) or left-over INVITED row is reused (it
+  // keeps activatedAt and deactivatedAt, see invitedMemberRow), else a new one.
+  const memberRow = existingMember
+    ? Prisma.sql`UPDATE members SET email = ${terms.email}, name = ${terms.name},
+        roles = ${terms.roles}::text[], trusted_metadata = ${terms.trustedMetadata}::jsonb,
+        untrusted_metadata = ${terms.untrustedMetadata}::jsonb,
+        has_restricted_access = ${terms.hasRestrictedAccess},
+        restricted_resource_ids = ${terms.restrictedResourceIds}::text[],
+        invited_by_member_id = ${terms.invitedByMemberId}::uuid,
+        invited_by_api_key_id = ${terms.invitedByApiKeyId}::uuid,
+        status = 'INVITED', updated_at = now()
+      WHERE id = ${existingMember.id}::uuid RETURNING *`
+    : Prisma.sql`INSERT INTO members (organization_id, email, email_normalized, name, roles,
+        trusted_metadata, untrusted_metadata, has_restricted_access, restricted_resource_ids,
+        invited_by_member_id, invited_by_api_key_id, status, updated_at)
+      VALUES (${organizationId}::uuid, ${terms.email}, ${emailNormalized}, ${terms.name},
+        ${terms.roles}::text[], ${terms.trustedMetadata}::jsonb, ${terms.untrustedMetadata}::jsonb,
+        ${terms.hasRestrictedAccess}, ${terms.restrictedResourceIds}::text[],
+        ${terms.invitedByMemberId}::uuid, ${terms.invitedByApiKeyId}::uuid, 'INVITED', now())
+      RETURNING *`;
+  // The email's payload, as queueInvitationEmail writes it; the inviter was read with the checks.
+  const emailPayload = {
+    organizationName: organization.name,
+    inviterName: inviter.memberId ? (found.actor?.name ?? null) : null,
+    inviterEmail: inviter.memberId ? (found.actor?.email ?? null) : null,
+    roles,
+    expiresAt: expiresAt.toISOString(),
+    recipientName: input.name ?? null,
+  };
+  const actor = auditActor(ctx.caller);
+  const auditData = {
+    email: input.email,
+    roles,
+    reinvited: existingMember?.status === 'DEACTIVATED',
+  };
+  // The member row, the invitation, its email in the outbox and the audit event, in one statement
+  // (what invitedMemberRow, invitation.create, queueInvitationEmail and recordAudit would write).
+  const rows = await tx.$queryRaw<
+    { member: Record<string, unknown>; invitation: Record<string, unknown> }[]
+  >`
+    WITH m AS (${memberRow}),
+    i AS (
+      INSERT INTO invitations (organization_id, member_id, email, email_normalized, name, roles,
+        token_hash, expires_at, redirect_url, template_id, locale, trusted_metadata,
+        untrusted_metadata, has_restricted_access, restricted_resource_ids, notify,
+        invited_by_member_id, invited_by_api_key_id, last_sent_at, updated_at)
+      SELECT ${organizationId}::uuid, m.id, ${input.email}, ${emailNormalized},
+        ${input.name ?? null}, ${terms.roles}::text[], ${hash}, ${expiresAt.toISOString()}::timestamptz,
+        ${redirectUrl}, ${input.templateId ?? null}, ${input.locale ?? 'en'}::"Locale",
+        ${terms.trustedMetadata}::jsonb, ${terms.untrustedMetadata}::jsonb,
+        ${terms.hasRestrictedAccess}, ${terms.restrictedResourceIds}::text[], ${notify},
+        ${terms.invitedByMemberId}::uuid, ${terms.invitedByApiKeyId}::uuid,
+        ${notify ? now.toISOString() : null}::timestamptz, now()
+      FROM m
+      RETURNING *
+    ),
+    e AS (
+      INSERT INTO email_outbox (kind, to_address, locale, template_id, organization_id,
+        invitation_id, payload, secret, updated_at)
+      SELECT 'INVITATION', i.email, i.locale, i.template_id, i.organization_id, i.id,
+        ${JSON.stringify(emailPayload)}::jsonb, ${link}, now()
+      FROM i WHERE ${notify}
+    ),
+    a AS (
+      INSERT INTO audit_events (organization_id, action, actor_type, actor_id, target_type,
+        target_id, data, request_id)
+      SELECT i.organization_id, 'member.invited', ${actor.actorType}::"ActorType", ${actor.actorId},
+        'Member', m.id::text, jsonb_build_object('invitationId', i.id) || ${JSON.stringify(auditData)}::jsonb,
+        ${ctx.requestId ?? null}
+      FROM m, i
+    )
+    SELECT row_to_json(m) AS member, row_to_json(i) AS invitation FROM m, i`;
+  const written = rows[0];
+  // Only an UPDATE of a row deleted meanwhile writes nothing; every delete takes the lock we hold.
+  if (!written) throw new Error('inviteMember: the member row to reuse has gone');
+  const member = modelRow<MemberRow>(written.member);
+  const invitation = modelRow<InvitationRow>(written.invitation);
   return { invitation, member, organization, acceptUrl: notify ? null : link };
+}
+
+/** What an invite decides on, read in one statement once the organization is locked. */
+interface InviteState {
+  /** The member row with this address (any status), or null. */
+  member: MemberRow | null;
+  /** The PENDING invitation of this address (maybe past its expiry), or null. */
+  pending: InvitationRow | null;
+  /** The organization's custom roles; read only when the grant check needs them (else empty). */
+  customRoles: RoleDefinition[];
+  /** The calling member's row (for a member session), or the member an API key invites for. */
+  actor: {
+    organizationId: string;
+    status: string;
+    roles: string[];
+    name: string | null;
+    email: string;
+  } | null;
+  /**
+   * PENDING invitations not yet expired: counted only when the organization's counters put a
+   * limit within reach, else the pending counter (an upper bound, enough to pass both checks).
+   */
+  pendingInvitations: number;
+}
+
+/**
+ * One statement, after the lock (so it sees every change committed before we got it): the
+ * duplicate checks, the custom roles when a grant check needs them, the inviting member, and the
+ * seat and pending counts when the organization has limits.
+ */
+async function readInviteState(
+  tx: Transaction,
+  ctx: Context,
+  organization: OrganizationRow,
+  input: Invite,
+  roles: readonly string[],
+  emailNormalized: string,
+  now: Date,
+): Promise<InviteState> {
+  const id = organization.id;
+  // A member's permissions may come from custom roles; an API key's grant check only needs them
+  // to know that a custom role asked for exists.
+  const needRoles = ctx.caller.kind === 'member' || roles.some((role) => !isBuiltinRole(role));
+  const actorId =
+    ctx.caller.kind === 'member'
+      ? ctx.caller.memberId
+      : input.invitedByMemberId != null && isUuid(input.invitedByMemberId)
+        ? input.invitedByMemberId
+        : null;
+  // The organization's counters decide when no limit is near; only then are the pending,
+  // unexpired invitations counted (see seatsFitByCounters).
+  const countPending =
+    !seatsFitByCounters(organization, 1) ||
+    (organization.pendingInvitationLimit !== null &&
+      organization.pendingInvitationCount >= organization.pendingInvitationLimit);
+  const rows = await tx.$queryRaw<
+    {
+      member: Record<string, unknown> | null;
+      pending: Record<string, unknown> | null;
+      customRoles: RoleDefinition[];
+      actor: InviteState['actor'];
+      pendingInvitations: number | null;
+    }[]
+  >`
+    SELECT
+      (SELECT row_to_json(m) FROM members m
+        WHERE m.organization_id = ${id}::uuid AND m.email_normalized = ${emailNormalized}) AS member,
+      (SELECT row_to_json(i) FROM invitations i
+        WHERE i.organization_id = ${id}::uuid AND i.email_normalized = ${emailNormalized}
+          AND i.status = 'PENDING' LIMIT 1) AS pending,
+      ${
+        needRoles
+          ? Prisma.sql`(SELECT coalesce(json_agg(json_build_object('key', r.key, 'permissions', r.permissions)), '[]'::json)
+              FROM custom_roles r WHERE r.organization_id = ${id}::uuid)`
+          : Prisma.sql`'[]'::json`
+      } AS "customRoles",
+      ${
+        actorId
+          ? Prisma.sql`(SELECT json_build_object('organizationId', a.organization_id, 'status', a.status,
+              'roles', a.roles, 'name', a.name, 'email', a.email) FROM members a WHERE a.id = ${actorId}::uuid)`
+          : Prisma.sql`NULL::json`
+      } AS actor,
+      ${
+        countPending
+          ? Prisma.sql`(SELECT count(*)::int FROM invitations WHERE organization_id = ${id}::uuid
+              AND status = 'PENDING' AND expires_at > ${now.toISOString()}::timestamptz)`
+          : Prisma.sql`NULL::int`
+      } AS "pendingInvitations"`;
+  const row = rows[0]!;
+  return {
+    member: row.member ? modelRow<MemberRow>(row.member) : null,
+    pending: row.pending ? modelRow<InvitationRow>(row.pending) : null,
+    customRoles: row.customRoles,
+    actor: row.actor,
+    pendingInvitations: row.pendingInvitations ?? organization.pendingInvitationCount,
+  };
+}
+
+/**
+ * A row as `row_to_json` gives it, as Prisma would: camelCase field names, and the timestamps
+ * (every field ending in "At" in this schema) as Dates.
+ */
+function modelRow<T>(json: Record<string, unknown>): T {
+  const row: Record<string, unknown> = {};
+  for (const [column, value] of Object.entries(json)) {
+    const name = column.replace(/_([a-z])/g, (_match, letter: string) => letter.toUpperCase());
+    row[name] = name.endsWith('At') && typeof value === 'string' ? new Date(value) : value;
+  }
+  return row as T;
 }
 
 /** resendIfPending: the pending invitation gets a new token and expiry and the fields given. */
@@ -416,6 +574,27 @@ async function inviterOf(
     : null;
   if (!inviter || inviter.organizationId !== organizationId) throw new NotFoundError('Member');
   if (inviter.status !== 'ACTIVE') {
+    throw new ValidationError(
+      `${field}.invitedByMemberId`,
+      'The inviting member must be an ACTIVE member of the organization',
+    );
+  }
+  return { memberId: invitedByMemberId, apiKeyId };
+}
+
+/** inviterOf over the row readInviteState read (`actor`: the member named, or the caller). */
+function inviterFrom(
+  ctx: Context,
+  organizationId: string,
+  invitedByMemberId: string | null | undefined,
+  actor: InviteState['actor'],
+  field: string,
+): { memberId: string | null; apiKeyId: string | null } {
+  if (ctx.caller.kind === 'member') return { memberId: ctx.caller.memberId, apiKeyId: null };
+  const apiKeyId = ctx.caller.kind === 'apiKey' ? ctx.caller.apiKeyId : null;
+  if (invitedByMemberId == null) return { memberId: null, apiKeyId };
+  if (!actor || actor.organizationId !== organizationId) throw new NotFoundError('Member');
+  if (actor.status !== 'ACTIVE') {
     throw new ValidationError(
       `${field}.invitedByMemberId`,
       'The inviting member must be an ACTIVE member of the organization',

@@ -21,7 +21,6 @@ import {
   consumeInviteRateLimits,
   DEFAULT_EXPIRATION_MINUTES,
   invitedMemberRow,
-  loadOrganization,
   lockInvitation,
   membershipTerms,
   minutesAfter,
@@ -86,14 +85,14 @@ export async function resendInvitation(
   await consumeInviteRateLimits(ctx.caller, organizationId, emailNormalized);
   try {
     return await prisma.$transaction(async (tx) => {
-      await lockOrganization(tx, organizationId);
+      // The organization is read in the statement that locks it.
+      const organization = await lockOrganization(tx, organizationId);
       const invitation = await lockInvitation(tx, invitationId);
       if (!invitation) throw new NotFoundError('Invitation');
       if (invitation.status !== 'PENDING' && invitation.status !== 'EXPIRED') {
         throw new InvitationNotPendingError(invitation.status);
       }
       const now = new Date();
-      const organization = await loadOrganization(tx, organizationId);
       // The policy may have changed since the invitation was made (invites turned off, domain
       // no longer allowed): a resend is a new send and follows it.
       assertInvitesAllowed(organization, invitation.emailNormalized);
@@ -164,7 +163,7 @@ async function revival(
   // reissueInvitation's check, as for every re-issue.
   await assertRolesExist(tx, organizationId, invitation.roles);
   await assertPendingLimit(tx, organization, now);
-  await assertSeatAvailable(tx, organizationId, 1);
+  await assertSeatAvailable(tx, organization, 1);
   const row = await invitedMemberRow(
     tx,
     organizationId,

@@ -20,7 +20,7 @@ import {
   UnknownRoleError,
 } from '../../errors.ts';
 import { callerKey, consumeRateLimits, RATE_LIMITS } from '../rate-limits.ts';
-import { granterOf } from '../roles.ts';
+import { granterOf, type Granter } from '../roles.ts';
 import { normalizeEmail } from '../validation.ts';
 import { isUuid } from '../validation.ts';
 
@@ -118,11 +118,35 @@ export async function assertRolesExist(
     where: { organizationId },
     select: { key: true, permissions: true },
   });
+  assertRolesAmong(roles, customRoles);
+  return customRoles;
+}
+
+/** Every role is built in or one of `customRoles` (the organization's), else UnknownRoleError. */
+export function assertRolesAmong(
+  roles: readonly string[],
+  customRoles: readonly RoleDefinition[],
+): void {
   const unknown = roles.find(
     (role) => !isBuiltinRole(role) && !customRoles.some((custom) => custom.key === role),
   );
   if (unknown) throw new UnknownRoleError(unknown);
-  return customRoles;
+}
+
+/**
+ * assertMayIssue's grant check over rows already read: `granter` as granterFrom gives it, the
+ * organization's custom roles.
+ */
+export function assertMayGrant(
+  granter: Granter,
+  customRoles: readonly RoleDefinition[],
+  roles: readonly string[],
+  replacedRoles: readonly string[] = [],
+): void {
+  assertRolesAmong(roles, customRoles);
+  const touched = [...roles, ...replacedRoles.filter((role) => !roles.includes(role))];
+  const ungrantable = firstUngrantableRole(granter, touched, customRoles);
+  if (ungrantable) throw new RoleNotGrantableError(ungrantable);
 }
 
 /**
@@ -164,7 +188,8 @@ export async function assertPendingLimit(
   now: Date,
 ): Promise<void> {
   const limit = organization.pendingInvitationLimit;
-  if (limit === null) return;
+  // The counter (see seatsFitByCounters) is an upper bound of the pending, unexpired ones.
+  if (limit === null || organization.pendingInvitationCount < limit) return;
   const pending = await tx.invitation.count({
     where: { organizationId: organization.id, status: 'PENDING', expiresAt: { gt: now } },
   });
