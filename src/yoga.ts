@@ -10,6 +10,7 @@ import { corsOptions, useVaryOrigin } from './http/cors.ts';
 import { useSecurityHeaders } from './http/headers.ts';
 import { documentLimitPlugins } from './http/limits.ts';
 import { createMaskError, useSafeErrors } from './http/masking.ts';
+import { useNoNulCharacters } from './http/nul-characters.ts';
 import { disclosurePlugins } from './http/production.ts';
 import { edgeSettings, type EdgeSettings } from './http/settings.ts';
 import { strictHttpPlugins } from './http/transport.ts';
@@ -142,6 +143,7 @@ export function createRosterYoga(options: YogaOptions = {}): RosterYoga {
       ...strictHttpPlugins(),
       ...(trusted ? [useTrustedDocuments(trusted)] : []),
       ...documentLimitPlugins(edge),
+      useNoNulCharacters(),
       ...disclosurePlugins(edge),
       useSafeErrors(requestIdOf),
       useUnexpectedErrorLog(),

@@ -47,6 +47,13 @@ async function snapshot(): Promise<Record<string, string>> {
   return digests;
 }
 
+// fast-check's seed: fixed by default, so that CI is repeatable and a failure replays as it was;
+// FUZZ_SEED=random explores new ground (the seed used is printed with any failure), or give a number.
+const FUZZ_SEED =
+  process.env.FUZZ_SEED === 'random'
+    ? undefined
+    : Number.parseInt(process.env.FUZZ_SEED ?? '20261130', 10);
+
 // --- documents from the schema, driven by a seed -------------------------------------------------
 
 /** mulberry32: a small deterministic generator, so a failing seed can be replayed. */
@@ -297,7 +304,7 @@ describe('fuzz', () => {
           check(`seed ${seed} mangled ${mangled}: ${text.slice(0, 200)}`, outcome, problems);
         },
       ),
-      { numRuns: 1_500 },
+      { numRuns: 1_500, seed: FUZZ_SEED },
     );
     expect(problems.slice(0, 10)).toEqual([]);
   });
@@ -365,7 +372,7 @@ describe('fuzz', () => {
           check(`${method} ${JSON.stringify(headers)} ${body.slice(0, 200)}`, outcome, problems);
         },
       ),
-      { numRuns: 1_500 },
+      { numRuns: 1_500, seed: FUZZ_SEED },
     );
     expect(problems.slice(0, 10)).toEqual([]);
   });
@@ -411,7 +418,7 @@ describe('fuzz', () => {
           );
         },
       ),
-      { numRuns: 600 },
+      { numRuns: 600, seed: FUZZ_SEED },
     );
     expect(problems.slice(0, 10)).toEqual([]);
   });

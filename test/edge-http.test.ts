@@ -119,6 +119,37 @@ describe('unreadable requests', () => {
   });
 });
 
+describe('strings PostgreSQL cannot store', () => {
+  // Found by the fuzz test: a NUL in any string reached the database and came back as
+  // "Unexpected error." (PostgreSQL refuses U+0000 in text).
+  it('refuses a NUL character in a variable or a literal with a typed error, and still serves the same query without it', async () => {
+    const query = `query ($slug: String!) { organization(by: { slug: $slug }) { __typename } }`;
+    const inVariable = await server.gql(query, { slug: 'a\u0000b' }, key);
+    const inLiteral = await server.gql(
+      `{ organization(by: { slug: "a\\u0000b" }) { __typename } }`,
+      {},
+      key,
+    );
+    const inInput = await server.gql(
+      `mutation ($input: CreateOrganizationInput!) { createOrganization(input: $input) { __typename } }`,
+      { input: { name: 'x', slug: 'nul-test', metadata: { ['k\u0000']: 'v' } } },
+      key,
+    );
+    for (const res of [inVariable, inLiteral, inInput]) {
+      expect(res.data ?? null).toBeNull();
+      expect(res.errors).toEqual([
+        expect.objectContaining({
+          message: 'Strings may not contain the NUL character (U+0000)',
+          extensions: expect.objectContaining({ code: 'VALIDATION' }),
+        }),
+      ]);
+    }
+    const fine = await server.gql(query, { slug: 'no-such-organization' }, key);
+    expect(fine.errors).toBeUndefined();
+    expect(fine.data!.organization.__typename).toBe('NotFoundError');
+  });
+});
+
 describe('body size', () => {
   /** A raw HTTP POST, optionally chunked (no Content-Length), so fetch cannot hide either. */
   function rawPost(body: string, chunked: boolean): Promise<{ status: number; text: string }> {
