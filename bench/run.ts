@@ -185,18 +185,23 @@ async function main() {
     PORT: '0',
     LOG_LEVEL: env.BENCH_LOG_LEVEL ?? 'info',
     EMAIL_WORKER: String(settings.emailWorker),
+    // The bench's links point at app.example.com (bootstrap's default at localhost:3000).
+    REDIRECT_ORIGINS: 'https://app.example.com,http://localhost:3000',
+    // Every accept comes from one loopback address: the per-address throttle on token operations
+    // stays on (its statement is part of the cost measured) but high enough not to refuse the load.
+    RATE_LIMIT_TOKEN_PER_IP: '100000000/1m',
     ...(databaseUrl ? { DATABASE_URL: databaseUrl } : { DATA_DIR: dataDir }),
   };
-  // As `npm start` runs it (tsx), but in one process so that its memory and profile are its own.
+  // As `npm start` runs it in production: the compiled build (npm run build, then node dist/…),
+  // in one process so that its memory and profile are its own.
+  await promisify(execFile)('npm', ['run', '--silent', 'build'], { cwd: root });
   const roster = await startChild({
     name: 'roster',
     args: [
       ...(settings.cpuProf
         ? ['--cpu-prof', `--cpu-prof-dir=${path.resolve(settings.cpuProf)}`]
         : []),
-      '--import',
-      'tsx',
-      'src/server.ts',
+      'dist/server.js',
     ],
     env: serverEnv,
     logDir,
