@@ -11,7 +11,7 @@ import RelayPlugin, { resolveNodes } from '@pothos/plugin-relay';
 import ScopeAuthPlugin, { RequestCache } from '@pothos/plugin-scope-auth';
 import SimpleObjectsPlugin from '@pothos/plugin-simple-objects';
 import type { GraphQLResolveInfo } from 'graphql';
-import { DateTimeResolver, JSONObjectResolver, URLResolver } from 'graphql-scalars';
+import { DateTimeResolver, JSONObjectResolver } from 'graphql-scalars';
 import { createAccess } from './auth/access.ts';
 import type { Permission } from './auth/permissions.ts';
 import type { Context } from './context.ts';
@@ -127,7 +127,6 @@ export const builder = new SchemaBuilder<{
     EmailAddress: { Input: string; Output: string };
     // Output is what Prisma reads from a Json column; the metadata columns always hold objects.
     JSONObject: { Input: Record<string, unknown>; Output: Prisma.JsonValue };
-    URL: { Input: URL; Output: string | URL };
   };
 }>({
   plugins: [ErrorsPlugin, RelayPlugin, ScopeAuthPlugin, PrismaPlugin, SimpleObjectsPlugin],
@@ -224,7 +223,6 @@ export const builder = new SchemaBuilder<{
 builder.addScalarType('DateTime', DateTimeResolver);
 builder.addScalarType('EmailAddress', EmailAddressScalar);
 builder.addScalarType('JSONObject', JSONObjectResolver);
-builder.addScalarType('URL', URLResolver);
 
 builder.queryType({ description: 'Read organizations, members, invitations and roles.' });
 builder.mutationType({ description: 'Change organizations, members, invitations and roles.' });

@@ -31,7 +31,7 @@ const INVALID_TOKEN_MESSAGE = new InvalidTokenError().message;
 
 const RESEND = /* GraphQL */ `
   mutation Resend($invitation: ID!, $expirationMinutes: Int) {
-    resendInvitation(invitation: $invitation, expirationMinutes: $expirationMinutes) {
+    resendInvitation(id: $invitation, expirationMinutes: $expirationMinutes) {
       __typename
       ... on ResendInvitationPayload {
         acceptUrl
@@ -402,7 +402,7 @@ describe('revokeInvitation', () => {
     }
     // Still reactivatable, as any deactivated member.
     const res = await server.gql(
-      `mutation($id: ID!) { reactivateMember(member: $id) { __typename } }`,
+      `mutation($id: ID!) { reactivateMember(id: $id) { __typename } }`,
       { id: globalId('Member', revoked.memberId) },
       key,
     );
@@ -696,7 +696,7 @@ describe('the Invitation type and Organization.invitations', () => {
       organization(by: $org) {
         __typename
         ... on Organization {
-          invitations(status: $status, email: $email, invitedBy: $invitedBy, first: $first) {
+          invitations(status: $status, emailContains: $email, invitedById: $invitedBy, first: $first) {
             totalCount
             edges {
               node {

@@ -239,7 +239,7 @@ function ofOrganization(state: Snapshot, organizationId: string) {
 
 const INVITE = `mutation($input: InviteMemberInput!) { inviteMember(input: $input) {
   __typename ... on InviteMemberPayload { acceptUrl invitation { id } } } }`;
-const RESEND = `mutation($id: ID!) { resendInvitation(invitation: $id) {
+const RESEND = `mutation($id: ID!) { resendInvitation(id: $id) {
   __typename ... on ResendInvitationPayload { acceptUrl invitation { id } } } }`;
 const simple = (field: string, params: string, args: string) =>
   `mutation(${params}) { ${field}(${args}) { __typename } }`;
@@ -347,7 +347,7 @@ async function run(world: World, state: Snapshot, { actor, org, op }: Step): Pro
     }
     case 'updateRoles':
       return send(DOCS.updateRoles, {
-        input: { member: globalId('Member', member(op.pick).id), roles: op.roles },
+        input: { id: globalId('Member', member(op.pick).id), roles: op.roles },
       });
     case 'deactivate':
     case 'reactivate':

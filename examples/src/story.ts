@@ -62,6 +62,8 @@ function createdOrganization(result: CreateOrganizationResult) {
       throw new RosterError(result, 'createOrganization needs an API key');
     case 'NotFoundError':
       throw new RosterError(result, 'something the input names does not exist');
+    case 'RedirectUrlNotAllowedError':
+      throw new RosterError(result, `add ${result.origin} to the server's REDIRECT_ORIGINS`);
     default:
       return assertNever(result);
   }
@@ -81,6 +83,8 @@ function sentInvitation(result: InviteMemberResult) {
       throw new RosterError(result, "the organization's invitePolicy is DISABLED");
     case 'NoRedirectUrlError':
       throw new RosterError(result, 'pass redirectUrl or set settings.defaultRedirectUrl');
+    case 'RedirectUrlNotAllowedError':
+      throw new RosterError(result, `redirect to an allowed origin, not ${result.origin}`);
     case 'PendingInvitationLimitError':
       throw new RosterError(result, `at most ${result.limit} pending: revoke or wait for some`);
     case 'RateLimitedError':
@@ -109,6 +113,8 @@ function invitationPreview(result: InvitationPreviewResult) {
     case 'InvalidTokenError':
       // Wrong, used, expired and revoked tokens look alike on purpose.
       throw new RosterError(result, 'show "this link no longer works" and offer a new invitation');
+    case 'RateLimitedError':
+      throw new RosterError(result, `retry in ${result.retryAfterSeconds} s`);
     case 'ValidationError':
       throw new RosterError(result, `fix the input field "${result.field}"`);
     case 'ForbiddenError':
@@ -125,6 +131,14 @@ function acceptedInvitation(result: AcceptInvitationResult) {
       return result;
     case 'InvalidTokenError':
       throw new RosterError(result, 'show "this link no longer works" and offer a new invitation');
+    case 'RateLimitedError':
+      throw new RosterError(result, `retry in ${result.retryAfterSeconds} s`);
+    case 'DomainNotAllowedError':
+      throw new RosterError(result, 'the organization no longer accepts this address');
+    case 'InvitesDisabledError':
+      throw new RosterError(result, 'the organization has turned invitations off');
+    case 'SeatLimitReachedError':
+      throw new RosterError(result, `all ${result.seatLimit} seats are taken: ask an admin`);
     case 'ValidationError':
       throw new RosterError(result, `fix the input field "${result.field}"`);
     case 'ForbiddenError':

@@ -138,7 +138,11 @@ type Types = typeof builder extends PothosSchemaTypes.SchemaBuilder<infer T> ? T
 /** The fields of one invitation, shared by inviteMember's input and inviteMembers' items. */
 function invitationFields(t: PothosSchemaTypes.InputFieldBuilder<Types, 'InputObject'>) {
   return {
-    email: t.string({ required: true, description: 'Compared case-insensitively.' }),
+    email: t.field({
+      type: 'EmailAddress',
+      required: true,
+      description: 'The address to invite, compared case-insensitively.',
+    }),
     name: t.string({ description: inviteFields.name }),
     roles: t.stringList({ description: inviteFields.roles }),
     redirectUrl: t.string({ description: inviteFields.redirectUrl }),
@@ -308,16 +312,16 @@ builder.mutationField('resendInvitation', (t) =>
       ],
     },
     authScopes: (_root, args) =>
-      invitationScope(args.invitation, 'invitation:resend', { returnsLink: true }),
+      invitationScope(args.id, 'invitation:resend', { returnsLink: true }),
     args: {
-      invitation: t.arg.globalID({ required: true, description: 'Invitation.id' }),
+      id: t.arg.globalID({ required: true, description: 'The invitation (Invitation.id).' }),
       expirationMinutes: t.arg.int({
         description:
           "5 to 10080; default: the organization's defaultInviteExpirationMinutes, else 10080.",
       }),
     },
     resolve: (_root, args, ctx) =>
-      resendInvitation(ctx, requireInvitationId(args.invitation), {
+      resendInvitation(ctx, requireInvitationId(args.id), {
         expirationMinutes: args.expirationMinutes,
       }),
   }),
@@ -334,10 +338,12 @@ builder.mutationField('revokeInvitation', (t) =>
     description:
       'Revokes a PENDING (or expired) invitation: its link stops working, unsent mail is cancelled, and the INVITED member is removed (permission invitation:revoke; one granting owner only by owners and API keys). Accepted, declined or revoked ones give InvitationNotPendingError.',
     errors: { types: [InvitationNotPendingError] },
-    authScopes: (_root, args) => invitationScope(args.invitation, 'invitation:revoke'),
-    args: { invitation: t.arg.globalID({ required: true, description: 'Invitation.id' }) },
+    authScopes: (_root, args) => invitationScope(args.id, 'invitation:revoke'),
+    args: {
+      id: t.arg.globalID({ required: true, description: 'The invitation (Invitation.id).' }),
+    },
     resolve: async (_root, args, ctx) => ({
-      invitation: await revokeInvitation(ctx, requireInvitationId(args.invitation)),
+      invitation: await revokeInvitation(ctx, requireInvitationId(args.id)),
     }),
   }),
 );

@@ -68,9 +68,12 @@ const InvitationDelivery = builder.objectRef<DeliveryRow>('InvitationDelivery').
       description: 'Why the last attempt failed.',
     }),
     sentAt: t.expose('sentAt', { type: 'DateTime', nullable: true }),
-    nextAttemptAt: t.expose('nextAttemptAt', {
+    nextAttemptAt: t.field({
       type: 'DateTime',
-      description: 'When the next attempt is due (while QUEUED).',
+      nullable: true,
+      description:
+        'When the next attempt is due while QUEUED; null once SENT, FAILED or CANCELLED.',
+      resolve: (delivery) => (delivery.status === 'QUEUED' ? delivery.nextAttemptAt : null),
     }),
   }),
 });
@@ -237,19 +240,24 @@ builder.prismaObjectField('Organization', 'invitations', (t) =>
       }),
       args: {
         status: t.arg({ type: [InvitationStatus], description: 'Any of these statuses.' }),
-        email: t.arg.string({ description: 'Email contains this text (case-insensitive).' }),
-        invitedBy: t.arg.globalID({ description: 'Sent by this member (Member.id).' }),
+        emailContains: t.arg.string({
+          description:
+            'Invitations whose email address contains this text, compared case-insensitively (a substring, not a whole address).',
+        }),
+        invitedById: t.arg.globalID({ description: 'Sent by this member (Member.id).' }),
       },
       query: (args) => {
         const conditions: Prisma.InvitationWhereInput[] = [];
         if (args.status?.length) conditions.push(statusWhere(args.status, new Date()));
-        if (args.email) {
-          conditions.push({ emailNormalized: { contains: args.email.trim().toLowerCase() } });
+        if (args.emailContains) {
+          conditions.push({
+            emailNormalized: { contains: args.emailContains.trim().toLowerCase() },
+          });
         }
-        if (args.invitedBy) {
+        if (args.invitedById) {
           const memberId =
-            args.invitedBy.typename === 'Member' && isUuid(args.invitedBy.id)
-              ? args.invitedBy.id
+            args.invitedById.typename === 'Member' && isUuid(args.invitedById.id)
+              ? args.invitedById.id
               : null;
           conditions.push(memberId ? { invitedByMemberId: memberId } : { id: { in: [] } });
         }
@@ -259,8 +267,8 @@ builder.prismaObjectField('Organization', 'invitations', (t) =>
         };
       },
     },
-    { description: 'A page of invitations.' },
-    { description: 'An invitation in a page of invitations.' },
+    { name: 'InvitationConnection', description: 'A page of invitations.' },
+    { name: 'InvitationEdge', description: 'An invitation in a page of invitations.' },
   ),
 );
 
@@ -294,7 +302,7 @@ export const InvitationPreview = builder
     fields: (t) => ({
       organizationName: t.exposeString('organizationName'),
       inviterName: t.exposeString('inviterName', { nullable: true }),
-      email: t.exposeString('email'),
+      email: t.expose('email', { type: 'EmailAddress' }),
       roles: t.exposeStringList('roles'),
       expiresAt: t.expose('expiresAt', { type: 'DateTime' }),
       status: t.expose('status', {
@@ -321,7 +329,7 @@ export const SessionMember = builder.objectRef<MemberRow>('SessionMember').imple
       description: 'The global id of the Member.',
       resolve: (member) => ({ type: 'Member', id: member.id }),
     }),
-    email: t.exposeString('email'),
+    email: t.expose('email', { type: 'EmailAddress' }),
     name: t.exposeString('name', { nullable: true }),
     roles: t.exposeStringList('roles'),
     status: t.expose('status', { type: MemberStatus }),

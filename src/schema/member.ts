@@ -126,19 +126,24 @@ builder.prismaObjectField('Organization', 'members', (t) =>
       args: {
         status: t.arg({ type: [MemberStatus], description: 'Any of these statuses.' }),
         role: t.arg.string({ description: 'Members holding this role key.' }),
-        email: t.arg.string({ description: 'Email contains this text (case-insensitive).' }),
+        emailContains: t.arg.string({
+          description:
+            'Members whose email address contains this text, compared case-insensitively (a substring, not a whole address).',
+        }),
       },
       query: (args) => ({
         where: {
           ...(args.status?.length ? { status: { in: args.status } } : {}),
           ...(args.role ? { roles: { has: args.role } } : {}),
-          ...(args.email ? { emailNormalized: { contains: args.email.trim().toLowerCase() } } : {}),
+          ...(args.emailContains
+            ? { emailNormalized: { contains: args.emailContains.trim().toLowerCase() } }
+            : {}),
         },
         orderBy: [{ createdAt: 'desc' as const }, { id: 'desc' as const }],
       }),
     },
-    { description: 'A page of members.' },
-    { description: 'A member in a page of members.' },
+    { name: 'MemberConnection', description: 'A page of members.' },
+    { name: 'MemberEdge', description: 'A member in a page of members.' },
   ),
 );
 
@@ -192,7 +197,7 @@ builder.queryField('memberByEmail', (t) =>
 const UpdateMemberInput = builder.inputType('UpdateMemberInput', {
   description: 'Changes to a member; omitted fields stay as they are.',
   fields: (t) => ({
-    member: t.globalID({ required: true, description: 'Member.id' }),
+    id: t.globalID({ required: true, description: 'The member to change (Member.id).' }),
     name: t.string({ description: 'null clears it.' }),
     roles: t.stringList({
       description:
@@ -262,7 +267,7 @@ builder.mutationField('updateMember', (t) =>
     errors: { types: [UnknownRoleError, RoleNotGrantableError, LastOwnerError] },
     args: { input: t.arg({ type: UpdateMemberInput, required: true }) },
     authScopes: async (_root, { input }) => {
-      const scope = await memberScope(input.member, 'member:update');
+      const scope = await memberScope(input.id, 'member:update');
       // trustedMetadata is the backend's to write: it needs an API key on top of the permission.
       return input.trustedMetadata == null ? scope : { $all: { ...scope, apiKey: true } };
     },
@@ -275,7 +280,7 @@ builder.mutationField('updateMember', (t) =>
             : result.message,
       ),
     resolve: async (_root, { input }, ctx) => ({
-      member: await updateMember(ctx, requireMemberId(input.member), {
+      member: await updateMember(ctx, requireMemberId(input.id), {
         name: input.name,
         roles: input.roles,
         trustedMetadata: input.trustedMetadata,
@@ -292,10 +297,10 @@ builder.mutationField('deactivateMember', (t) =>
     description:
       'Removes an ACTIVE member: status DEACTIVATED, every session revoked (permission member:delete; an owner only by owners and API keys). Use revokeInvitation for an INVITED one.',
     errors: { types: [LastOwnerError] },
-    args: { member: t.arg.globalID({ required: true, description: 'Member.id' }) },
-    authScopes: (_root, args) => memberScope(args.member, 'member:delete'),
+    args: { id: t.arg.globalID({ required: true, description: 'The member (Member.id).' }) },
+    authScopes: (_root, args) => memberScope(args.id, 'member:delete'),
     resolve: async (_root, args, ctx) => ({
-      member: await deactivateMember(ctx, requireMemberId(args.member)),
+      member: await deactivateMember(ctx, requireMemberId(args.id)),
     }),
   }),
 );
@@ -306,10 +311,10 @@ builder.mutationField('reactivateMember', (t) =>
     description:
       'Makes a DEACTIVATED member ACTIVE again, if the seat limit allows (permission member:update; an owner only by owners and API keys).',
     errors: { types: [SeatLimitReachedError] },
-    args: { member: t.arg.globalID({ required: true, description: 'Member.id' }) },
-    authScopes: (_root, args) => memberScope(args.member, 'member:update'),
+    args: { id: t.arg.globalID({ required: true, description: 'The member (Member.id).' }) },
+    authScopes: (_root, args) => memberScope(args.id, 'member:update'),
     resolve: async (_root, args, ctx) => ({
-      member: await reactivateMember(ctx, requireMemberId(args.member)),
+      member: await reactivateMember(ctx, requireMemberId(args.id)),
     }),
   }),
 );
@@ -336,8 +341,8 @@ builder.mutationField('revokeMemberSessions', (t) =>
     description:
       'Signs a member out everywhere: revokes all its sessions (permission member:update; an owner only by owners and API keys).',
     errors: {},
-    args: { member: t.arg.globalID({ required: true, description: 'Member.id' }) },
-    authScopes: (_root, args) => memberScope(args.member, 'member:update'),
-    resolve: (_root, args, ctx) => revokeMemberSessions(ctx, requireMemberId(args.member)),
+    args: { id: t.arg.globalID({ required: true, description: 'The member (Member.id).' }) },
+    authScopes: (_root, args) => memberScope(args.id, 'member:update'),
+    resolve: (_root, args, ctx) => revokeMemberSessions(ctx, requireMemberId(args.id)),
   }),
 );

@@ -14,7 +14,11 @@ const SendSignInLinkInput = builder.inputType('SendSignInLinkInput', {
   description: 'Who asks for a sign-in link, and where the link should lead.',
   fields: (t) => ({
     organization: t.field({ type: OrganizationRefInput, required: true }),
-    email: t.string({ required: true, description: 'Compared case-insensitively.' }),
+    email: t.field({
+      type: 'EmailAddress',
+      required: true,
+      description: "The member's address, compared case-insensitively.",
+    }),
     redirectUrl: t.string({
       description:
         "Where the link points, with ?token= added; default: the organization's defaultRedirectUrl. Either must be on an allowed origin (REDIRECT_ORIGINS and the organization's allowedRedirectOrigins).",
