@@ -245,11 +245,11 @@ const simple = (field: string, params: string, args: string) =>
   `mutation(${params}) { ${field}(${args}) { __typename } }`;
 const DOCS = {
   accept: simple('acceptInvitation', '$token: String!', 'token: $token'),
-  revoke: simple('revokeInvitation', '$id: ID!', 'invitation: $id'),
+  revoke: simple('revokeInvitation', '$id: ID!', 'id: $id'),
   updateRoles: `mutation($input: UpdateMemberInput!) { updateMember(input: $input) { __typename } }`,
-  deactivate: simple('deactivateMember', '$id: ID!', 'member: $id'),
-  reactivate: simple('reactivateMember', '$id: ID!', 'member: $id'),
-  revokeSessions: simple('revokeMemberSessions', '$id: ID!', 'member: $id'),
+  deactivate: simple('deactivateMember', '$id: ID!', 'id: $id'),
+  reactivate: simple('reactivateMember', '$id: ID!', 'id: $id'),
+  revokeSessions: simple('revokeMemberSessions', '$id: ID!', 'id: $id'),
   createRole: `mutation($input: CreateRoleInput!) { createRole(input: $input) { __typename } }`,
   read: `query($id: ID!) { node(id: $id) { __typename id } }`,
 };
