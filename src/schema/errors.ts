@@ -108,7 +108,9 @@ builder.objectType(NotFoundError, {
   interfaces: [ErrorInterface],
   isTypeOf: (value) => value instanceof NotFoundError,
   fields: (t) => ({
-    resource: t.exposeString('resource'),
+    resource: t.exposeString('resource', {
+      description: 'What was not found: a type name such as Member, Invitation or Organization.',
+    }),
   }),
 });
 builder.objectType(ForbiddenError, {
@@ -171,7 +173,7 @@ builder.objectType(DomainNotAllowedError, {
   interfaces: [ErrorInterface],
   isTypeOf: (value) => value instanceof DomainNotAllowedError,
   fields: (t) => ({
-    domain: t.exposeString('domain'),
+    domain: t.exposeString('domain', { description: 'The domain refused.' }),
     allowedDomains: t.exposeStringList('allowedDomains', {
       description: 'The domains allowed; empty for a token holder accepting an invitation.',
     }),
@@ -189,7 +191,7 @@ builder.objectType(SeatLimitReachedError, {
   interfaces: [ErrorInterface],
   isTypeOf: (value) => value instanceof SeatLimitReachedError,
   fields: (t) => ({
-    seatLimit: t.exposeInt('seatLimit'),
+    seatLimit: t.exposeInt('seatLimit', { description: "The organization's seat limit." }),
   }),
 });
 builder.objectType(PendingInvitationLimitError, {
@@ -198,7 +200,7 @@ builder.objectType(PendingInvitationLimitError, {
   interfaces: [ErrorInterface],
   isTypeOf: (value) => value instanceof PendingInvitationLimitError,
   fields: (t) => ({
-    limit: t.exposeInt('limit'),
+    limit: t.exposeInt('limit', { description: "The organization's pending invitation limit." }),
   }),
 });
 builder.objectType(NoRedirectUrlError, {

@@ -216,9 +216,12 @@ function serviceInput(item: InviteItemArgs): InviteMemberServiceInput {
 const InviteMemberPayload = builder.simpleObject('InviteMemberPayload', {
   description: 'The invitation sent, the INVITED member it created, and the organization.',
   fields: (t) => ({
-    invitation: t.field({ type: Invitation }),
-    member: t.field({ type: Member }),
-    organization: t.field({ type: Organization }),
+    invitation: t.field({ type: Invitation, description: 'The invitation, PENDING.' }),
+    member: t.field({
+      type: Member,
+      description: 'The member it created, INVITED until accepted.',
+    }),
+    organization: t.field({ type: Organization, description: 'The organization invited to.' }),
     acceptUrl: t.string({
       nullable: true,
       description:
@@ -234,6 +237,8 @@ const InviteMembersPayload = builder
     fields: (t) => ({
       results: t.field({
         type: [InviteMemberPayload],
+        description:
+          'One per invitation given, in the same order: its payload or its typed error (an error for one does not stop the others).',
         itemErrors: INVITE_RESULT,
         // The errors plugin turns the error items into their typed results at run time; the
         // field's static type knows only the payload.
@@ -251,7 +256,9 @@ builder.mutationField('inviteMember', (t) =>
     authScopes: (_root, { input }) => inviteScope(input.organization, [input]),
     unauthorizedError: (_root, { input }, ctx, _info, result) =>
       inviteRefusal(ctx.caller, [input], {}, result.message),
-    args: { input: t.arg({ type: InviteMemberInput, required: true }) },
+    args: {
+      input: t.arg({ type: InviteMemberInput, required: true, description: 'Who and how.' }),
+    },
     resolve: async (_root, { input }, ctx) => {
       const { organization, ...fields } = input;
       const organizationId = await resolveOrganizationId(ctx.caller, locatorOf(organization));
@@ -269,7 +276,13 @@ builder.mutationField('inviteMembers', (t) =>
     authScopes: (_root, { input }) => inviteScope(input.organization, input.invitations, input),
     unauthorizedError: (_root, { input }, ctx, _info, result) =>
       inviteRefusal(ctx.caller, input.invitations, input, result.message),
-    args: { input: t.arg({ type: InviteMembersInput, required: true }) },
+    args: {
+      input: t.arg({
+        type: InviteMembersInput,
+        required: true,
+        description: 'The invitations and their defaults.',
+      }),
+    },
     resolve: async (_root, { input }, ctx) => {
       const { organization, invitations, ...defaults } = input;
       const organizationId = await resolveOrganizationId(ctx.caller, locatorOf(organization));
@@ -283,7 +296,7 @@ builder.mutationField('inviteMembers', (t) =>
 const ResendInvitationPayload = builder.simpleObject('ResendInvitationPayload', {
   description: 'The invitation with its new token and expiry.',
   fields: (t) => ({
-    invitation: t.field({ type: Invitation }),
+    invitation: t.field({ type: Invitation, description: 'The invitation, PENDING again.' }),
     acceptUrl: t.string({
       nullable: true,
       description: 'For an invitation with notify: false, the new accept link; else null.',
@@ -329,7 +342,9 @@ builder.mutationField('resendInvitation', (t) =>
 
 const RevokeInvitationPayload = builder.simpleObject('RevokeInvitationPayload', {
   description: 'The revoked invitation.',
-  fields: (t) => ({ invitation: t.field({ type: Invitation }) }),
+  fields: (t) => ({
+    invitation: t.field({ type: Invitation, description: 'The invitation, now REVOKED.' }),
+  }),
 });
 
 builder.mutationField('revokeInvitation', (t) =>
@@ -352,9 +367,9 @@ const AcceptInvitationPayload = builder.simpleObject('AcceptInvitationPayload', 
   description:
     'The new ACTIVE member, its organization and a session (use its token as the bearer from now on).',
   fields: (t) => ({
-    session: t.field({ type: IssuedSession }),
-    member: t.field({ type: SessionMember }),
-    organization: t.field({ type: SessionOrganization }),
+    session: t.field({ type: IssuedSession, description: "The new member's first session." }),
+    member: t.field({ type: SessionMember, description: 'The member, now ACTIVE.' }),
+    organization: t.field({ type: SessionOrganization, description: 'The organization joined.' }),
     invitation: t.field({ type: InvitationPreview, description: 'Now ACCEPTED.' }),
   }),
 });
@@ -374,7 +389,7 @@ builder.mutationField('acceptInvitation', (t) =>
       ],
     },
     args: {
-      token: t.arg.string({ required: true }),
+      token: t.arg.string({ required: true, description: 'The token from the link (?token=).' }),
       name: t.arg.string({ description: "The member's name, if they give one now." }),
     },
     resolve: async (_root, args, ctx) => {
@@ -402,7 +417,9 @@ builder.mutationField('declineInvitation', (t) =>
     description:
       'Declines an invitation by its token (no credentials needed); the INVITED member is removed. Any token that is not live gives InvalidTokenError. Throttled per client address and per token (RateLimitedError).',
     errors: { types: [InvalidTokenError, RateLimitedError] },
-    args: { token: t.arg.string({ required: true }) },
+    args: {
+      token: t.arg.string({ required: true, description: 'The token from the link (?token=).' }),
+    },
     resolve: async (_root, args, ctx) => ({
       invitation: await declineInvitation(ctx, args.token),
     }),

@@ -13,7 +13,7 @@ import {
   type OrganizationRow,
 } from '../services/invitations.ts';
 import type { IssuedSession as IssuedSessionShape } from '../services/sessions.ts';
-import { MemberStatus } from './member.ts';
+import { MemberStatus, totalCountOf } from './member.ts';
 import { isUuid } from '../services/validation.ts';
 
 /** A decoded global id argument. */
@@ -61,13 +61,17 @@ type DeliveryRow = Pick<
 const InvitationDelivery = builder.objectRef<DeliveryRow>('InvitationDelivery').implement({
   description: "The delivery state of an invitation's latest email.",
   fields: (t) => ({
-    status: t.expose('status', { type: EmailDeliveryStatus }),
+    status: t.expose('status', { type: EmailDeliveryStatus, description: 'Where the email is.' }),
     attempts: t.exposeInt('attempts', { description: 'Delivery attempts so far.' }),
     lastError: t.exposeString('lastError', {
       nullable: true,
       description: 'Why the last attempt failed.',
     }),
-    sentAt: t.expose('sentAt', { type: 'DateTime', nullable: true }),
+    sentAt: t.expose('sentAt', {
+      type: 'DateTime',
+      nullable: true,
+      description: 'When the mail server accepted it; null unless SENT.',
+    }),
     nextAttemptAt: t.field({
       type: 'DateTime',
       nullable: true,
@@ -97,14 +101,21 @@ export const Invitation = builder.prismaNode('Invitation', {
     roles: t.exposeStringList('roles', { description: 'Roles the member gets on accepting.' }),
     status: t.field({
       type: InvitationStatus,
+      description: 'Where it is in its life; PENDING past expiresAt reads as EXPIRED.',
       resolve: (invitation) => effectiveStatus(invitation),
     }),
-    expiresAt: t.expose('expiresAt', { type: 'DateTime' }),
+    expiresAt: t.expose('expiresAt', {
+      type: 'DateTime',
+      description: 'When its link stops working (renewed by resendInvitation).',
+    }),
     redirectUrl: t.exposeString('redirectUrl', {
       description: 'Where the link in the email points; the token is added as ?token=.',
     }),
-    templateId: t.exposeString('templateId', { nullable: true }),
-    locale: t.expose('locale', { type: Locale }),
+    templateId: t.exposeString('templateId', {
+      nullable: true,
+      description: 'The custom email template; null: the built-in one.',
+    }),
+    locale: t.expose('locale', { type: Locale, description: 'The language of its email.' }),
     notify: t.exposeBoolean('notify', {
       description: 'Whether Roster emails the link (false: the caller delivers it).',
     }),
@@ -116,9 +127,13 @@ export const Invitation = builder.prismaNode('Invitation', {
       type: 'JSONObject',
       description: 'Copied to the member on accepting.',
     }),
-    hasRestrictedAccess: t.exposeBoolean('hasRestrictedAccess'),
-    restrictedResourceIds: t.exposeStringList('restrictedResourceIds'),
-    organization: t.relation('organization'),
+    hasRestrictedAccess: t.exposeBoolean('hasRestrictedAccess', {
+      description: 'Whether the member will see only restrictedResourceIds.',
+    }),
+    restrictedResourceIds: t.exposeStringList('restrictedResourceIds', {
+      description: 'The resources the member will be restricted to; empty for full access.',
+    }),
+    organization: t.relation('organization', { description: 'The organization it invites to.' }),
     member: t.relation('member', {
       nullable: true,
       description: 'The member it created (INVITED until accepted); null once revoked or expired.',
@@ -139,16 +154,28 @@ export const Invitation = builder.prismaNode('Invitation', {
       nullable: true,
       description: 'When an email was last queued for it.',
     }),
-    acceptedAt: t.expose('acceptedAt', { type: 'DateTime', nullable: true }),
-    declinedAt: t.expose('declinedAt', { type: 'DateTime', nullable: true }),
-    revokedAt: t.expose('revokedAt', { type: 'DateTime', nullable: true }),
+    acceptedAt: t.expose('acceptedAt', {
+      type: 'DateTime',
+      nullable: true,
+      description: 'When it was accepted; null unless ACCEPTED.',
+    }),
+    declinedAt: t.expose('declinedAt', {
+      type: 'DateTime',
+      nullable: true,
+      description: 'When it was declined; null unless DECLINED.',
+    }),
+    revokedAt: t.expose('revokedAt', {
+      type: 'DateTime',
+      nullable: true,
+      description: 'When it was revoked; null unless REVOKED.',
+    }),
     expiredAt: t.expose('expiredAt', {
       type: 'DateTime',
       nullable: true,
       description: 'Set by the expiry sweep (equal to expiresAt).',
     }),
-    createdAt: t.expose('createdAt', { type: 'DateTime' }),
-    updatedAt: t.expose('updatedAt', { type: 'DateTime' }),
+    createdAt: t.expose('createdAt', { type: 'DateTime', description: 'When it was first sent.' }),
+    updatedAt: t.expose('updatedAt', { type: 'DateTime', description: 'When it last changed.' }),
     delivery: t.field({
       type: InvitationDelivery,
       nullable: true,
@@ -267,7 +294,17 @@ builder.prismaObjectField('Organization', 'invitations', (t) =>
         };
       },
     },
-    { name: 'InvitationConnection', description: 'A page of invitations.' },
+    {
+      name: 'InvitationConnection',
+      description: 'A page of invitations.',
+      fields: (tc) => ({
+        totalCount: tc.int({
+          description: 'How many invitations match the filters, on all pages.',
+          extensions: { pothosPrismaTotalCount: true },
+          resolve: (connection) => totalCountOf(connection),
+        }),
+      }),
+    },
     { name: 'InvitationEdge', description: 'An invitation in a page of invitations.' },
   ),
 );
@@ -300,11 +337,19 @@ export const InvitationPreview = builder
     description:
       'What the holder of an invitation token may see: nothing beyond what the email says.',
     fields: (t) => ({
-      organizationName: t.exposeString('organizationName'),
-      inviterName: t.exposeString('inviterName', { nullable: true }),
-      email: t.expose('email', { type: 'EmailAddress' }),
-      roles: t.exposeStringList('roles'),
-      expiresAt: t.expose('expiresAt', { type: 'DateTime' }),
+      organizationName: t.exposeString('organizationName', {
+        description: 'The name of the organization it invites to.',
+      }),
+      inviterName: t.exposeString('inviterName', {
+        nullable: true,
+        description: 'Who invited; null when an API key did, or the inviter has no name.',
+      }),
+      email: t.expose('email', { type: 'EmailAddress', description: 'The address invited.' }),
+      roles: t.exposeStringList('roles', { description: 'Role keys the member gets.' }),
+      expiresAt: t.expose('expiresAt', {
+        type: 'DateTime',
+        description: 'When the link stops working.',
+      }),
       status: t.expose('status', {
         type: InvitationStatus,
         description:
@@ -317,8 +362,14 @@ export const IssuedSession = builder.objectRef<IssuedSessionShape>('IssuedSessio
   description: 'A new member session. The token is shown only now; send it as a bearer token.',
   fields: (t) => ({
     id: t.exposeID('id', { description: 'The session id (for revokeSession).' }),
-    token: t.exposeString('token'),
-    expiresAt: t.expose('expiresAt', { type: 'DateTime' }),
+    token: t.exposeString('token', {
+      description:
+        'The bearer token ("Authorization: Bearer <token>"). Shown once: keep it secret, never log it.',
+    }),
+    expiresAt: t.expose('expiresAt', {
+      type: 'DateTime',
+      description: 'When the session ends (revokeSession ends it earlier).',
+    }),
   }),
 });
 
@@ -329,10 +380,10 @@ export const SessionMember = builder.objectRef<MemberRow>('SessionMember').imple
       description: 'The global id of the Member.',
       resolve: (member) => ({ type: 'Member', id: member.id }),
     }),
-    email: t.expose('email', { type: 'EmailAddress' }),
-    name: t.exposeString('name', { nullable: true }),
-    roles: t.exposeStringList('roles'),
-    status: t.expose('status', { type: MemberStatus }),
+    email: t.expose('email', { type: 'EmailAddress', description: "The member's address." }),
+    name: t.exposeString('name', { nullable: true, description: 'The name; null when unknown.' }),
+    roles: t.exposeStringList('roles', { description: 'Role keys the member holds.' }),
+    status: t.expose('status', { type: MemberStatus, description: 'ACTIVE for a new session.' }),
   }),
 });
 
@@ -345,8 +396,8 @@ export const SessionOrganization = builder
         description: 'The global id of the Organization.',
         resolve: (organization) => ({ type: 'Organization', id: organization.id }),
       }),
-      slug: t.exposeString('slug'),
-      name: t.exposeString('name'),
+      slug: t.exposeString('slug', { description: 'The unique slug.' }),
+      name: t.exposeString('name', { description: 'The display name.' }),
     }),
   });
 
@@ -356,7 +407,9 @@ builder.queryField('invitationByToken', (t) =>
     description:
       'A public preview of a pending invitation by its token: organization, inviter, email, roles and expiry. Any token that is not live (wrong, used, expired, revoked) gives InvalidTokenError. Throttled per client address and per token (RateLimitedError).',
     errors: { types: [InvalidTokenError, RateLimitedError] },
-    args: { token: t.arg.string({ required: true }) },
+    args: {
+      token: t.arg.string({ required: true, description: 'The token from the link (?token=).' }),
+    },
     resolve: (_root, args, ctx) => invitationByToken(ctx, args.token),
   }),
 );

@@ -42,9 +42,15 @@ export const Member = builder.prismaNode('Member', {
       ? { memberSession: true }
       : { permission: { organizationId: member.organizationId, permission: 'member:read' } },
   fields: (t) => ({
-    email: t.expose('email', { type: 'EmailAddress' }),
-    name: t.exposeString('name', { nullable: true }),
-    status: t.expose('status', { type: MemberStatus }),
+    email: t.expose('email', {
+      type: 'EmailAddress',
+      description: 'The address, as given when invited; unique in the organization.',
+    }),
+    name: t.exposeString('name', { nullable: true, description: 'The name; null when unknown.' }),
+    status: t.expose('status', {
+      type: MemberStatus,
+      description: 'Where the member is in its lifecycle.',
+    }),
     roles: t.exposeStringList('roles', {
       description: 'Role keys: owner, admin, member or custom.',
     }),
@@ -59,18 +65,41 @@ export const Member = builder.prismaNode('Member', {
     hasRestrictedAccess: t.exposeBoolean('hasRestrictedAccess', {
       description: 'When true, the member sees only restrictedResourceIds.',
     }),
-    restrictedResourceIds: t.exposeStringList('restrictedResourceIds'),
-    organization: t.relation('organization'),
+    restrictedResourceIds: t.exposeStringList('restrictedResourceIds', {
+      description: 'The resources a restricted member may see; empty unless hasRestrictedAccess.',
+    }),
+    organization: t.relation('organization', { description: 'The organization it belongs to.' }),
     invitedBy: t.relation('invitedBy', {
       nullable: true,
       description: 'The member who invited this one.',
     }),
-    activatedAt: t.expose('activatedAt', { type: 'DateTime', nullable: true }),
-    deactivatedAt: t.expose('deactivatedAt', { type: 'DateTime', nullable: true }),
-    createdAt: t.expose('createdAt', { type: 'DateTime' }),
-    updatedAt: t.expose('updatedAt', { type: 'DateTime' }),
+    activatedAt: t.expose('activatedAt', {
+      type: 'DateTime',
+      nullable: true,
+      description: 'When it became ACTIVE (accepted); null while INVITED.',
+    }),
+    deactivatedAt: t.expose('deactivatedAt', {
+      type: 'DateTime',
+      nullable: true,
+      description: 'When it was last deactivated; null unless DEACTIVATED.',
+    }),
+    createdAt: t.expose('createdAt', {
+      type: 'DateTime',
+      description: 'When it was invited or created.',
+    }),
+    updatedAt: t.expose('updatedAt', { type: 'DateTime', description: 'When it last changed.' }),
   }),
 });
+
+/**
+ * A connection's totalCount, which plugin-prisma loads (`totalCount: true`) but leaves out of the
+ * connection's type; redeclared on the connections only to describe it.
+ */
+export function totalCountOf(connection: object): number {
+  const { totalCount } = connection as { totalCount?: unknown };
+  if (typeof totalCount !== 'number') throw new Error('totalCount was not loaded');
+  return totalCount;
+}
 
 /** A decoded global id argument. */
 type GlobalId = { id: string; typename: string };
@@ -142,7 +171,17 @@ builder.prismaObjectField('Organization', 'members', (t) =>
         orderBy: [{ createdAt: 'desc' as const }, { id: 'desc' as const }],
       }),
     },
-    { name: 'MemberConnection', description: 'A page of members.' },
+    {
+      name: 'MemberConnection',
+      description: 'A page of members.',
+      fields: (tc) => ({
+        totalCount: tc.int({
+          description: 'How many members match the filters, on all pages.',
+          extensions: { pothosPrismaTotalCount: true },
+          resolve: (connection) => totalCountOf(connection),
+        }),
+      }),
+    },
     { name: 'MemberEdge', description: 'A member in a page of members.' },
   ),
 );
@@ -172,8 +211,16 @@ builder.queryField('memberByEmail', (t) =>
       'A member of an organization by email, compared case-insensitively (a member session: its own organization when omitted).',
     errors: {},
     args: {
-      organization: t.arg({ type: OrganizationRefInput }),
-      email: t.arg({ type: 'EmailAddress', required: true }),
+      organization: t.arg({
+        type: OrganizationRefInput,
+        description: "Which organization; a member session's own when omitted.",
+      }),
+      email: t.arg({
+        type: 'EmailAddress',
+        required: true,
+        description:
+          'The whole address (for a substring, use Organization.members(emailContains:)).',
+      }),
     },
     authScopes: (_root, args) => ({
       permission: { organization: locatorOf(args.organization), permission: 'member:read' },
@@ -265,7 +312,9 @@ builder.mutationField('updateMember', (t) =>
     description:
       "Changes a member's name, roles, metadata or restricted access (permission member:update; an owner only by owners and API keys).",
     errors: { types: [UnknownRoleError, RoleNotGrantableError, LastOwnerError] },
-    args: { input: t.arg({ type: UpdateMemberInput, required: true }) },
+    args: {
+      input: t.arg({ type: UpdateMemberInput, required: true, description: 'What to change.' }),
+    },
     authScopes: async (_root, { input }) => {
       const scope = await memberScope(input.id, 'member:update');
       // trustedMetadata is the backend's to write: it needs an API key on top of the permission.
@@ -324,7 +373,9 @@ builder.mutationField('updateSelf', (t) =>
     type: UpdateSelfPayload,
     description: "Changes the calling member's own name and untrusted metadata (member sessions).",
     errors: {},
-    args: { input: t.arg({ type: UpdateSelfInput, required: true }) },
+    args: {
+      input: t.arg({ type: UpdateSelfInput, required: true, description: 'What to change.' }),
+    },
     authScopes: { memberSession: true },
     resolve: async (_root, { input }, ctx) => ({
       member: await updateSelf(ctx, {
