@@ -6,7 +6,7 @@
 // Every result is a union of a payload and typed errors, switched on __typename with a `never`
 // check, so a new error type in schema.graphql breaks this file's typecheck until it is handled.
 import { createClient } from './client.ts';
-import { assertNever, RosterError } from './errors.ts';
+import { assertNever, readable, RosterError } from './errors.ts';
 import {
   AcceptInvitationDocument,
   CreateOrganizationDocument,
@@ -53,7 +53,7 @@ type OrganizationResult = OrganizationMembersQuery['organization'];
 function createdOrganization(result: CreateOrganizationResult) {
   switch (result.__typename) {
     case 'OrganizationPayload':
-      return result.organization;
+      return readable(result.organization, 'the organization (organization:read)');
     case 'ConflictError':
       throw new RosterError(result, 'the slug is taken: choose another one');
     case 'ValidationError':
@@ -72,7 +72,7 @@ function createdOrganization(result: CreateOrganizationResult) {
 function sentInvitation(result: InviteMemberResult) {
   switch (result.__typename) {
     case 'InviteMemberPayload':
-      return result.invitation;
+      return readable(result.invitation, 'the invitation (invitation:read)');
     case 'AlreadyInvitedError':
       throw new RosterError(result, 'pass resendIfPending: true to send it again');
     case 'AlreadyMemberError':
@@ -229,7 +229,8 @@ export async function runStory(options: StoryOptions): Promise<StoryResult> {
   const own = ownOrganization(
     (await member.request(OrganizationMembersDocument, { first: 50 })).organization,
   );
-  const nodes = own.members.edges.map(({ node }) => ({
+  const members = readable(own.members, 'its members (member:read)');
+  const nodes = members.edges.map(({ node }) => ({
     email: node.email,
     status: node.status,
     roles: node.roles,
@@ -250,6 +251,6 @@ export async function runStory(options: StoryOptions): Promise<StoryResult> {
       roles: accepted.member.roles,
       status: accepted.member.status,
     },
-    members: { totalCount: own.members.totalCount, nodes },
+    members: { totalCount: members.totalCount, nodes },
   };
 }

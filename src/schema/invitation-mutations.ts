@@ -216,12 +216,24 @@ function serviceInput(item: InviteItemArgs): InviteMemberServiceInput {
 const InviteMemberPayload = builder.simpleObject('InviteMemberPayload', {
   description: 'The invitation sent, the INVITED member it created, and the organization.',
   fields: (t) => ({
-    invitation: t.field({ type: Invitation, description: 'The invitation, PENDING.' }),
+    invitation: t.field({
+      type: Invitation,
+      nullable: true,
+      description:
+        'The invitation, PENDING; null, with FORBIDDEN in errors[] at or under this path, without invitation:read (it is sent all the same).',
+    }),
     member: t.field({
       type: Member,
-      description: 'The member it created, INVITED until accepted.',
+      nullable: true,
+      description:
+        'The member it created, INVITED until accepted; null, with FORBIDDEN in errors[] at or under this path, without member:read.',
     }),
-    organization: t.field({ type: Organization, description: 'The organization invited to.' }),
+    organization: t.field({
+      type: Organization,
+      nullable: true,
+      description:
+        'The organization invited to; null, with FORBIDDEN in errors[] at or under this path, without organization:read.',
+    }),
     acceptUrl: t.string({
       nullable: true,
       description:
@@ -296,7 +308,12 @@ builder.mutationField('inviteMembers', (t) =>
 const ResendInvitationPayload = builder.simpleObject('ResendInvitationPayload', {
   description: 'The invitation with its new token and expiry.',
   fields: (t) => ({
-    invitation: t.field({ type: Invitation, description: 'The invitation, PENDING again.' }),
+    invitation: t.field({
+      type: Invitation,
+      nullable: true,
+      description:
+        'The invitation, PENDING again; null, with FORBIDDEN in errors[] at or under this path, without invitation:read (it is resent all the same).',
+    }),
     acceptUrl: t.string({
       nullable: true,
       description: 'For an invitation with notify: false, the new accept link; else null.',
@@ -343,7 +360,12 @@ builder.mutationField('resendInvitation', (t) =>
 const RevokeInvitationPayload = builder.simpleObject('RevokeInvitationPayload', {
   description: 'The revoked invitation.',
   fields: (t) => ({
-    invitation: t.field({ type: Invitation, description: 'The invitation, now REVOKED.' }),
+    invitation: t.field({
+      type: Invitation,
+      nullable: true,
+      description:
+        'The invitation, now REVOKED; null, with FORBIDDEN in errors[] at or under this path, without invitation:read (it is revoked all the same).',
+    }),
   }),
 });
 

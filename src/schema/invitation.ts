@@ -133,7 +133,11 @@ export const Invitation = builder.prismaNode('Invitation', {
     restrictedResourceIds: t.exposeStringList('restrictedResourceIds', {
       description: 'The resources the member will be restricted to; empty for full access.',
     }),
-    organization: t.relation('organization', { description: 'The organization it invites to.' }),
+    organization: t.relation('organization', {
+      nullable: true,
+      description:
+        'The organization it invites to; null, with FORBIDDEN in errors[] at or under this path, without organization:read.',
+    }),
     member: t.relation('member', {
       nullable: true,
       description: 'The member it created (INVITED until accepted); null once revoked or expired.',
@@ -259,7 +263,8 @@ builder.prismaObjectField('Organization', 'invitations', (t) =>
     'invitations',
     {
       description:
-        'Invitations of the organization, newest first, filtered by status, email and inviter (all optional).',
+        'Invitations of the organization, newest first, filtered by status, email and inviter (all optional); null, with FORBIDDEN in errors[] at or under this path, without invitation:read.',
+      nullable: true,
       cursor: 'id',
       totalCount: true,
       authScopes: (organization) => ({

@@ -68,7 +68,11 @@ export const Member = builder.prismaNode('Member', {
     restrictedResourceIds: t.exposeStringList('restrictedResourceIds', {
       description: 'The resources a restricted member may see; empty unless hasRestrictedAccess.',
     }),
-    organization: t.relation('organization', { description: 'The organization it belongs to.' }),
+    organization: t.relation('organization', {
+      nullable: true,
+      description:
+        'The organization it belongs to; null, with FORBIDDEN in errors[] at or under this path, without organization:read.',
+    }),
     invitedBy: t.relation('invitedBy', {
       nullable: true,
       description: 'The member who invited this one.',
@@ -146,7 +150,8 @@ builder.prismaObjectField('Organization', 'members', (t) =>
     'members',
     {
       description:
-        'Members of the organization, newest first, filtered by status, role and email (all optional).',
+        'Members of the organization, newest first, filtered by status, role and email (all optional); null, with FORBIDDEN in errors[] at or under this path, without member:read.',
+      nullable: true,
       cursor: 'id',
       totalCount: true,
       authScopes: (organization) => ({
@@ -267,19 +272,38 @@ const UpdateMemberInput = builder.inputType('UpdateMemberInput', {
 
 const UpdateMemberPayload = builder.simpleObject('UpdateMemberPayload', {
   description: 'The result of updateMember.',
-  fields: (t) => ({ member: t.field({ type: Member, description: 'The member as updated.' }) }),
+  fields: (t) => ({
+    member: t.field({
+      type: Member,
+      nullable: true,
+      description:
+        'The member as updated; null, with FORBIDDEN in errors[] at or under this path, without member:read (the change is made all the same).',
+    }),
+  }),
 });
 
 const DeactivateMemberPayload = builder.simpleObject('DeactivateMemberPayload', {
   description: 'The result of deactivateMember.',
   fields: (t) => ({
-    member: t.field({ type: Member, description: 'The member, now DEACTIVATED.' }),
+    member: t.field({
+      type: Member,
+      nullable: true,
+      description:
+        'The member, now DEACTIVATED; null, with FORBIDDEN in errors[] at or under this path, without member:read (it is deactivated all the same).',
+    }),
   }),
 });
 
 const ReactivateMemberPayload = builder.simpleObject('ReactivateMemberPayload', {
   description: 'The result of reactivateMember.',
-  fields: (t) => ({ member: t.field({ type: Member, description: 'The member, now ACTIVE.' }) }),
+  fields: (t) => ({
+    member: t.field({
+      type: Member,
+      nullable: true,
+      description:
+        'The member, now ACTIVE; null, with FORBIDDEN in errors[] at or under this path, without member:read (it is reactivated all the same).',
+    }),
+  }),
 });
 
 const UpdateSelfInput = builder.inputType('UpdateSelfInput', {
@@ -301,7 +325,12 @@ const UpdateSelfPayload = builder.simpleObject('UpdateSelfPayload', {
 const RevokeMemberSessionsPayload = builder.simpleObject('RevokeMemberSessionsPayload', {
   description: 'The result of revokeMemberSessions.',
   fields: (t) => ({
-    member: t.field({ type: Member, description: 'The member signed out everywhere.' }),
+    member: t.field({
+      type: Member,
+      nullable: true,
+      description:
+        'The member signed out everywhere; null, with FORBIDDEN in errors[] at or under this path, without member:read (it is signed out all the same).',
+    }),
     revokedSessionCount: t.int({ description: 'How many sessions were live.' }),
   }),
 });

@@ -183,7 +183,12 @@ const UpdateOrganizationInput = builder.inputType('UpdateOrganizationInput', {
 const OrganizationPayload = builder.simpleObject('OrganizationPayload', {
   description: 'The organization as it is after the change.',
   fields: (t) => ({
-    organization: t.field({ type: Organization, description: 'The organization, changed.' }),
+    organization: t.field({
+      type: Organization,
+      nullable: true,
+      description:
+        'The organization, changed; null, with FORBIDDEN in errors[] at or under this path, without organization:read (the change is made all the same).',
+    }),
   }),
 });
 

@@ -34,7 +34,9 @@ export const Role = builder.objectRef<RoleView>('Role').implement({
 builder.prismaObjectField('Organization', 'roles', (t) =>
   t.field({
     type: [Role],
-    description: 'Every role of the organization: the built-in ones first, then custom roles.',
+    nullable: true,
+    description:
+      'Every role of the organization: the built-in ones first, then custom roles; null, with FORBIDDEN in errors[] at or under this path, without role:read.',
     authScopes: (organization) => ({
       permission: { organizationId: organization.id, permission: 'role:read' },
     }),
