@@ -205,7 +205,13 @@ describe('Organization.members', () => {
       organization(by: $by) {
         __typename
         ... on Organization {
-          members(first: $first, after: $after, status: $status, role: $role, emailContains: $email) {
+          members(
+            first: $first
+            after: $after
+            status: $status
+            role: $role
+            emailContains: $email
+          ) {
             totalCount
             pageInfo {
               hasNextPage
@@ -298,9 +304,13 @@ describe('Organization.members', () => {
     });
     const reader = await newMember(org.id, ['org-reader']);
     const res = await server.gql(MEMBERS, {}, reader.token);
-    // The field has no result union, so the refusal is a GraphQL error and no member leaks.
-    expect(res.data).toBeNull();
+    // The field has no result union: it reads null, the refusal is a GraphQL error at its path,
+    // no member leaks, and the organization above it is still answered.
+    expect(res.data!.organization).toMatchObject({ __typename: 'Organization', members: null });
     expect(res.errors).toHaveLength(1);
+    expect((res.errors![0] as { extensions?: { code?: string } }).extensions?.code).toBe(
+      'FORBIDDEN',
+    );
     expect((res.errors![0] as { path?: unknown }).path).toEqual(['organization', 'members']);
   });
 
