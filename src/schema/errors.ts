@@ -23,6 +23,7 @@ import {
   ValidationError,
 } from '../errors.ts';
 
+import { InvitationStatus as InvitationStatusValues } from '../generated/prisma/enums.ts';
 import { InvitationStatus } from './invitation.ts';
 
 /** The `code` of every typed error (RosterError subclasses the schema declares), one per type. */
@@ -80,16 +81,9 @@ export const ErrorInterface = builder.interfaceRef<RosterError>('Error').impleme
   }),
 });
 
-type InvitationStatusValue = 'PENDING' | 'ACCEPTED' | 'DECLINED' | 'REVOKED' | 'EXPIRED';
-const INVITATION_STATUSES: readonly string[] = [
-  'PENDING',
-  'ACCEPTED',
-  'DECLINED',
-  'REVOKED',
-  'EXPIRED',
-] satisfies InvitationStatusValue[];
+const INVITATION_STATUSES: readonly string[] = Object.values(InvitationStatusValues);
 
-function isInvitationStatus(status: string): status is InvitationStatusValue {
+function isInvitationStatus(status: string): status is InvitationStatusValues {
   return INVITATION_STATUSES.includes(status);
 }
 
