@@ -263,7 +263,7 @@ builder.prismaObjectField('Organization', 'invitations', (t) =>
     'invitations',
     {
       description:
-        'Invitations of the organization, newest first, filtered by status, email and inviter (all optional); null, with FORBIDDEN in errors[] at or under this path, without invitation:read.',
+        'Invitations of the organization, newest first, filtered by status, emailContains and invitedById (all optional); null, with FORBIDDEN in errors[] at or under this path, without invitation:read.',
       nullable: true,
       cursor: 'id',
       totalCount: true,

@@ -150,7 +150,7 @@ builder.prismaObjectField('Organization', 'members', (t) =>
     'members',
     {
       description:
-        'Members of the organization, newest first, filtered by status, role and email (all optional); null, with FORBIDDEN in errors[] at or under this path, without member:read.',
+        'Members of the organization, newest first, filtered by status, role and emailContains (all optional); null, with FORBIDDEN in errors[] at or under this path, without member:read.',
       nullable: true,
       cursor: 'id',
       totalCount: true,
