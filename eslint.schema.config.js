@@ -14,6 +14,9 @@ const valueTypes = [
   'OrganizationSettings',
   'InvitationDelivery',
   'InvitationPreview',
+  // A role is named by its key within an organization (Member.roles holds keys), is read only
+  // through Organization.roles, and has no row of its own for built-in roles: a value, not a node.
+  'Role',
 ];
 
 /** Arguments and input fields that carry an ID say so in their name, as queries do (`id:`). */

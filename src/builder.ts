@@ -11,12 +11,13 @@ import RelayPlugin, { resolveNodes } from '@pothos/plugin-relay';
 import ScopeAuthPlugin, { RequestCache } from '@pothos/plugin-scope-auth';
 import SimpleObjectsPlugin from '@pothos/plugin-simple-objects';
 import type { GraphQLResolveInfo } from 'graphql';
-import { DateTimeResolver, JSONObjectResolver, URLResolver } from 'graphql-scalars';
+import { DateTimeResolver, JSONObjectResolver } from 'graphql-scalars';
 import { createAccess } from './auth/access.ts';
 import type { Permission } from './auth/permissions.ts';
 import type { Context } from './context.ts';
 import { prisma, Prisma } from './db.ts';
 import { ForbiddenError, NotFoundError, ValidationError } from './errors.ts';
+import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE } from './http/cost.ts';
 import PrismaTypes, { getDatamodel } from './generated/pothos-types.ts';
 import { EmailAddressScalar } from './schema/email-address.ts';
 import type { OrganizationLocator } from './services/organization-locator.ts';
@@ -127,7 +128,6 @@ export const builder = new SchemaBuilder<{
     EmailAddress: { Input: string; Output: string };
     // Output is what Prisma reads from a Json column; the metadata columns always hold objects.
     JSONObject: { Input: Record<string, unknown>; Output: Prisma.JsonValue };
-    URL: { Input: URL; Output: string | URL };
   };
 }>({
   plugins: [ErrorsPlugin, RelayPlugin, ScopeAuthPlugin, PrismaPlugin, SimpleObjectsPlugin],
@@ -147,13 +147,49 @@ export const builder = new SchemaBuilder<{
     nodeQueryOptions: {
       description:
         'Any object with a global id (Relay); null when no object has the id or you may not read it.',
+      args: {
+        id: { description: 'A global id (the `id` of a Member, Invitation or Organization).' },
+      },
       resolve: (_root, args, context, info, resolveNode) =>
         nodeOrNull(context, info, args.id, async () => resolveNode(args.id)),
     },
     nodeTypeOptions: { description: 'An object with a global id, fetchable with `node(id:)`.' },
     pageInfoTypeOptions: { description: 'Where a page of a connection sits (Relay cursors).' },
+    idFieldOptions: {
+      description: 'The global id: opaque, stable, accepted by node(id:) and by id arguments.',
+    },
+    firstArgOptions: {
+      description: `Page forward: at most this many items after \`after\` (default ${DEFAULT_PAGE_SIZE}; more than ${MAX_PAGE_SIZE} is read as ${MAX_PAGE_SIZE}; negative is an error). Not with \`last\` or \`before\`.`,
+    },
+    lastArgOptions: {
+      description: `Page backward: at most this many items before \`before\` (default ${DEFAULT_PAGE_SIZE}; more than ${MAX_PAGE_SIZE} is read as ${MAX_PAGE_SIZE}; negative is an error). Not with \`first\` or \`after\`.`,
+    },
+    afterArgOptions: {
+      description: "A cursor (an edge's `cursor` or pageInfo.endCursor): the page starts after it.",
+    },
+    beforeArgOptions: {
+      description:
+        "A cursor (an edge's `cursor` or pageInfo.startCursor): the page ends before it.",
+    },
+    cursorFieldOptions: { description: 'Where this item sits: pass it as `after` or `before`.' },
+    nodeFieldOptions: { description: 'The item.' },
+    edgesFieldOptions: { description: 'The items of this page, in order, each with its cursor.' },
+    pageInfoFieldOptions: { description: 'Cursors and whether more pages exist either way.' },
+    hasNextPageFieldOptions: {
+      description: 'Whether items follow this page (paging forward with `first`).',
+    },
+    hasPreviousPageFieldOptions: {
+      description: 'Whether items precede this page (paging backward with `last`).',
+    },
+    startCursorFieldOptions: { description: "The first edge's cursor; null for an empty page." },
+    endCursorFieldOptions: { description: "The last edge's cursor; null for an empty page." },
     nodesQueryOptions: {
       description: `Objects by global ids (Relay), at most ${MAX_NODE_IDS} ids per call; null for an id no object has or that you may not read.`,
+      args: {
+        ids: {
+          description: `Global ids, at most ${MAX_NODE_IDS}; the answer has one item per id, in order.`,
+        },
+      },
       // One id at a time, so that an unknown id costs only its own item, not the whole list.
       resolve: (_root, args, context, info): Promise<unknown>[] => {
         // Refused before any lookup: each id costs a query and a permission check.
@@ -227,7 +263,6 @@ export const builder = new SchemaBuilder<{
 builder.addScalarType('DateTime', DateTimeResolver);
 builder.addScalarType('EmailAddress', EmailAddressScalar);
 builder.addScalarType('JSONObject', JSONObjectResolver);
-builder.addScalarType('URL', URLResolver);
 
 builder.queryType({ description: 'Read organizations, members, invitations and roles.' });
 builder.mutationType({ description: 'Change organizations, members, invitations and roles.' });

@@ -181,13 +181,13 @@ describe('invite → email → accept → use the session, over HTTP with real S
     });
 
     const delivery = await gql(
-      `query($id: ID!) { node(id: $id) { ... on Invitation { status delivery { status attempts sentAt } } } }`,
+      `query($id: ID!) { node(id: $id) { ... on Invitation { status delivery { status attempts sentAt nextAttemptAt } } } }`,
       { id: invited.inviteMember.invitation.id },
       apiKey,
     );
     expect(delivery.node).toMatchObject({
       status: 'ACCEPTED',
-      delivery: { status: 'SENT', attempts: 1 },
+      delivery: { status: 'SENT', attempts: 1, nextAttemptAt: null },
     });
 
     const again = await gql(

@@ -380,7 +380,7 @@ describe('fuzz', () => {
   it('survives a real operation with random variables of every shape', async () => {
     const problems: string[] = [];
     const operations = [
-      'query($first: Int, $after: String, $status: [MemberStatus!], $email: String) { viewer { organization { members(first: $first, after: $after, status: $status, email: $email) { totalCount edges { node { id email } } } } } }',
+      'query($first: Int, $after: String, $status: [MemberStatus!], $email: String) { viewer { organization { members(first: $first, after: $after, status: $status, emailContains: $email) { totalCount edges { node { id email } } } } } }',
       'query($ids: [ID!]!) { nodes(ids: $ids) { id } }',
       'query($token: String!) { invitationByToken(token: $token) { __typename } }',
       'mutation($token: String!, $name: String) { acceptInvitation(token: $token, name: $name) { __typename } }',

@@ -11,15 +11,27 @@ import { postGraphQL, useTestServer } from './helpers/server.ts';
 
 const server = useTestServer();
 
-/** The ```graphql blocks of README.md, each with the names of its operations. */
-function readmeOperations(): { block: string; names: (string | undefined)[] }[] {
+/**
+ * The ```graphql blocks of README.md, each with the names of its operations and the variables of
+ * the ```json block that follows it directly (what a reader pastes into GraphiQL's Variables tab).
+ */
+function readmeOperations(): {
+  block: string;
+  names: (string | undefined)[];
+  variables?: Record<string, unknown>;
+}[] {
   const readme = fs.readFileSync(new URL('../README.md', import.meta.url), 'utf8');
-  return [...readme.matchAll(/```graphql\n([\s\S]*?)```/g)].map((match) => ({
-    block: match[1]!,
-    names: parse(match[1]!)
-      .definitions.filter((d): d is OperationDefinitionNode => d.kind === Kind.OPERATION_DEFINITION)
-      .map((d) => d.name?.value),
-  }));
+  return [...readme.matchAll(/```graphql\n([\s\S]*?)```(?:\n\n```json\n([\s\S]*?)```)?/g)].map(
+    (match) => ({
+      block: match[1]!,
+      variables: match[2] ? (JSON.parse(match[2]) as Record<string, unknown>) : undefined,
+      names: parse(match[1]!)
+        .definitions.filter(
+          (d): d is OperationDefinitionNode => d.kind === Kind.OPERATION_DEFINITION,
+        )
+        .map((d) => d.name?.value),
+    }),
+  );
 }
 
 function nested(field: string, depth: number, leaf = 'id'): string {
@@ -31,7 +43,7 @@ describe('real operations', () => {
     const key = await newApiKey();
     const blocks = readmeOperations();
     expect(blocks.length).toBeGreaterThanOrEqual(3);
-    for (const { block, names } of blocks) {
+    for (const { block, names, variables } of blocks) {
       for (const operationName of names) {
         for (const token of [undefined, key]) {
           const res = await server.yoga.fetch('http://roster.test/graphql', {
@@ -41,7 +53,7 @@ describe('real operations', () => {
               accept: 'application/graphql-response+json',
               ...(token ? { authorization: `Bearer ${token}` } : {}),
             },
-            body: JSON.stringify({ query: block, operationName }),
+            body: JSON.stringify({ query: block, operationName, variables }),
           });
           const body = (await res.json()) as { errors?: unknown[] };
           expect({ operationName, status: res.status, errors: body.errors }).toEqual({

@@ -137,7 +137,7 @@ describe('the example client', () => {
       const schema = fs.readFileSync(codegenConfig.schema, 'utf8');
       const grown = schema.replace(
         /^union InviteMemberResult = /m,
-        'type InviteQuotaError implements Error { code: String! message: String! }\n\n' +
+        'type InviteQuotaError implements Error { code: ErrorCode! message: String! }\n\n' +
           'union InviteMemberResult = InviteQuotaError | ',
       );
       expect(grown).not.toBe(schema);

@@ -31,7 +31,7 @@ const INVALID_TOKEN_MESSAGE = new InvalidTokenError().message;
 
 const RESEND = /* GraphQL */ `
   mutation Resend($invitation: ID!, $expirationMinutes: Int) {
-    resendInvitation(invitation: $invitation, expirationMinutes: $expirationMinutes) {
+    resendInvitation(id: $invitation, expirationMinutes: $expirationMinutes) {
       __typename
       ... on ResendInvitationPayload {
         acceptUrl
@@ -47,6 +47,7 @@ const RESEND = /* GraphQL */ `
           }
           delivery {
             status
+            nextAttemptAt
           }
         }
       }
@@ -151,7 +152,12 @@ describe('resendInvitation', () => {
     expect(result).toMatchObject({
       __typename: 'ResendInvitationPayload',
       acceptUrl: null,
-      invitation: { status: 'PENDING', sendCount: 2, delivery: { status: 'QUEUED' } },
+      invitation: {
+        status: 'PENDING',
+        sendCount: 2,
+        // Due now or later while QUEUED (null once it is SENT, FAILED or CANCELLED).
+        delivery: { status: 'QUEUED', nextAttemptAt: expect.any(String) },
+      },
     });
     expect(new Date(result.invitation.expiresAt).getTime() - Date.now()).toBeGreaterThan(
       110 * MINUTE,
@@ -298,6 +304,7 @@ describe('resendInvitation', () => {
     await accept(accepted.token);
     expect(await resend(key, accepted.invitationGlobalId)).toMatchObject({
       __typename: 'InvitationNotPendingError',
+      code: 'INVITATION_NOT_PENDING',
       status: 'ACCEPTED',
     });
     const declined = await invited(server, key, org.id);
@@ -402,7 +409,7 @@ describe('revokeInvitation', () => {
     }
     // Still reactivatable, as any deactivated member.
     const res = await server.gql(
-      `mutation($id: ID!) { reactivateMember(member: $id) { __typename } }`,
+      `mutation($id: ID!) { reactivateMember(id: $id) { __typename } }`,
       { id: globalId('Member', revoked.memberId) },
       key,
     );
@@ -696,7 +703,12 @@ describe('the Invitation type and Organization.invitations', () => {
       organization(by: $org) {
         __typename
         ... on Organization {
-          invitations(status: $status, email: $email, invitedBy: $invitedBy, first: $first) {
+          invitations(
+            status: $status
+            emailContains: $email
+            invitedById: $invitedBy
+            first: $first
+          ) {
             totalCount
             edges {
               node {

@@ -273,27 +273,27 @@ describe('changing another organization', () => {
       name: 'updateMember',
       document: `mutation($input: UpdateMemberInput!) { updateMember(input: $input) { __typename } }`,
       variables: () => ({
-        input: { member: globalId('Member', memberB.id), roles: ['owner'], name: 'Hijacked' },
+        input: { id: globalId('Member', memberB.id), roles: ['owner'], name: 'Hijacked' },
       }),
     },
     {
       name: 'updateMember (the same person, in B)',
       document: `mutation($input: UpdateMemberInput!) { updateMember(input: $input) { __typename } }`,
-      variables: () => ({ input: { member: globalId('Member', sharedB.id), roles: ['member'] } }),
+      variables: () => ({ input: { id: globalId('Member', sharedB.id), roles: ['member'] } }),
     },
     {
       name: 'deactivateMember',
-      document: `mutation($m: ID!) { deactivateMember(member: $m) { __typename } }`,
+      document: `mutation($m: ID!) { deactivateMember(id: $m) { __typename } }`,
       variables: () => ({ m: globalId('Member', ownerB.id) }),
     },
     {
       name: 'reactivateMember',
-      document: `mutation($m: ID!) { reactivateMember(member: $m) { __typename } }`,
+      document: `mutation($m: ID!) { reactivateMember(id: $m) { __typename } }`,
       variables: () => ({ m: globalId('Member', memberB.id) }),
     },
     {
       name: 'revokeMemberSessions',
-      document: `mutation($m: ID!) { revokeMemberSessions(member: $m) { __typename } }`,
+      document: `mutation($m: ID!) { revokeMemberSessions(id: $m) { __typename } }`,
       variables: () => ({ m: globalId('Member', memberB.id) }),
     },
     {

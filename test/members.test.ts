@@ -205,7 +205,13 @@ describe('Organization.members', () => {
       organization(by: $by) {
         __typename
         ... on Organization {
-          members(first: $first, after: $after, status: $status, role: $role, email: $email) {
+          members(
+            first: $first
+            after: $after
+            status: $status
+            role: $role
+            emailContains: $email
+          ) {
             totalCount
             pageInfo {
               hasNextPage
@@ -298,9 +304,13 @@ describe('Organization.members', () => {
     });
     const reader = await newMember(org.id, ['org-reader']);
     const res = await server.gql(MEMBERS, {}, reader.token);
-    // The field has no result union, so the refusal is a GraphQL error and no member leaks.
-    expect(res.data).toBeNull();
+    // The field has no result union: it reads null, the refusal is a GraphQL error at its path,
+    // no member leaks, and the organization above it is still answered.
+    expect(res.data!.organization).toMatchObject({ __typename: 'Organization', members: null });
     expect(res.errors).toHaveLength(1);
+    expect((res.errors![0] as { extensions?: { code?: string } }).extensions?.code).toBe(
+      'FORBIDDEN',
+    );
     expect((res.errors![0] as { path?: unknown }).path).toEqual(['organization', 'members']);
   });
 
@@ -401,7 +411,7 @@ describe('updateMember', () => {
       UPDATE,
       {
         input: {
-          member: globalId('Member', target.id),
+          id: globalId('Member', target.id),
           name: 'New Name',
           roles: ['admin'],
           trustedMetadata: { plan: 'pro' },
@@ -437,7 +447,7 @@ describe('updateMember', () => {
       UPDATE,
       {
         input: {
-          member: globalId('Member', invitee.memberId),
+          id: globalId('Member', invitee.memberId),
           roles: ['member', 'support'],
           untrustedMetadata: { team: 'blue' },
         },
@@ -473,13 +483,13 @@ describe('updateMember', () => {
     const b = await newMember(org.id, ['member']);
     const byOwner = await server.gql(
       UPDATE,
-      { input: { member: globalId('Member', a.id), roles: ['owner'] } },
+      { input: { id: globalId('Member', a.id), roles: ['owner'] } },
       owner.token,
     );
     expect(byOwner.data!.updateMember.member.roles).toEqual(['owner']);
     const byAdmin = await server.gql(
       UPDATE,
-      { input: { member: globalId('Member', b.id), roles: ['admin', 'member'] } },
+      { input: { id: globalId('Member', b.id), roles: ['admin', 'member'] } },
       admin.token,
     );
     expect(byAdmin.data!.updateMember.member.roles).toEqual(['admin', 'member']);
@@ -490,7 +500,7 @@ describe('updateMember', () => {
     const target = await newMember(org.id, ['member']);
     const res = await server.gql(
       UPDATE,
-      { input: { member: globalId('Member', target.id), roles: ['member', 'wizard'] } },
+      { input: { id: globalId('Member', target.id), roles: ['member', 'wizard'] } },
       await newApiKey(),
     );
     expect(res.data!.updateMember).toMatchObject({
@@ -520,7 +530,7 @@ describe('updateMember', () => {
     for (const { member, roles, role } of cases) {
       const res = await server.gql(
         UPDATE,
-        { input: { member: globalId('Member', member), roles } },
+        { input: { id: globalId('Member', member), roles } },
         admin.token,
       );
       expect(res.data!.updateMember).toMatchObject({ __typename: 'RoleNotGrantableError', role });
@@ -529,7 +539,7 @@ describe('updateMember', () => {
     for (const roles of [['admin'], ['owner', 'admin']]) {
       const res = await server.gql(
         UPDATE,
-        { input: { member: globalId('Member', owner2.id), roles } },
+        { input: { id: globalId('Member', owner2.id), roles } },
         admin.token,
       );
       expect(res.data!.updateMember).toMatchObject({
@@ -549,7 +559,7 @@ describe('updateMember', () => {
     for (const token of [await newApiKey(), owner.token]) {
       const res = await server.gql(
         UPDATE,
-        { input: { member: globalId('Member', owner.id), roles: ['admin'] } },
+        { input: { id: globalId('Member', owner.id), roles: ['admin'] } },
         token,
       );
       expect(res.data!.updateMember.__typename).toBe('LastOwnerError');
@@ -558,7 +568,7 @@ describe('updateMember', () => {
     await newMember(org.id, ['owner']);
     const res = await server.gql(
       UPDATE,
-      { input: { member: globalId('Member', owner.id), roles: ['admin'] } },
+      { input: { id: globalId('Member', owner.id), roles: ['admin'] } },
       owner.token,
     );
     expect(res.data!.updateMember.member.roles).toEqual(['admin']);
@@ -571,7 +581,7 @@ describe('updateMember', () => {
     const id = globalId('Member', target.id);
     const restricted = await server.gql(
       UPDATE,
-      { input: { member: id, restrictedResourceIds: ['site-1', 'site-2'] } },
+      { input: { id: id, restrictedResourceIds: ['site-1', 'site-2'] } },
       key,
     );
     expect(restricted.data!.updateMember.member).toMatchObject({
@@ -579,7 +589,7 @@ describe('updateMember', () => {
       restrictedResourceIds: ['site-1', 'site-2'],
     });
     // Still restricted: a role change alone is refused...
-    const promote = await server.gql(UPDATE, { input: { member: id, roles: ['admin'] } }, key);
+    const promote = await server.gql(UPDATE, { input: { id: id, roles: ['admin'] } }, key);
     expect(promote.data!.updateMember).toMatchObject({
       __typename: 'ValidationError',
       field: 'input.roles',
@@ -587,7 +597,7 @@ describe('updateMember', () => {
     // ...but lifting the restriction in the same change is fine.
     const lifted = await server.gql(
       UPDATE,
-      { input: { member: id, roles: ['admin'], restrictedResourceIds: null } },
+      { input: { id: id, roles: ['admin'], restrictedResourceIds: null } },
       key,
     );
     expect(lifted.data!.updateMember.member).toMatchObject({
@@ -609,7 +619,7 @@ describe('updateMember', () => {
     for (const [change, field] of cases) {
       const res = await server.gql(
         UPDATE,
-        { input: { member: globalId('Member', admin.id), ...change } },
+        { input: { id: globalId('Member', admin.id), ...change } },
         key,
       );
       expect(res.data!.updateMember).toMatchObject({ __typename: 'ValidationError', field });
@@ -625,12 +635,12 @@ describe('updateMember', () => {
     const target = await newMember(org.id, ['member']);
     const id = globalId('Member', target.id);
     for (const token of [member.token, outsider.token]) {
-      const res = await server.gql(UPDATE, { input: { member: id, name: 'x' } }, token);
+      const res = await server.gql(UPDATE, { input: { id: id, name: 'x' } }, token);
       expect(res.data!.updateMember.__typename).toBe('ForbiddenError');
     }
     const trusted = await server.gql(
       UPDATE,
-      { input: { member: id, trustedMetadata: { plan: 'free' } } },
+      { input: { id: id, trustedMetadata: { plan: 'free' } } },
       owner.token,
     );
     expect(trusted.data!.updateMember).toMatchObject({
@@ -644,7 +654,7 @@ describe('updateMember', () => {
   it('answers NotFoundError to an API key for an unknown member', async () => {
     const res = await server.gql(
       UPDATE,
-      { input: { member: globalId('Member', crypto.randomUUID()), name: 'x' } },
+      { input: { id: globalId('Member', crypto.randomUUID()), name: 'x' } },
       await newApiKey(),
     );
     expect(res.data!.updateMember.__typename).toBe('NotFoundError');
@@ -653,7 +663,7 @@ describe('updateMember', () => {
 
 const DEACTIVATE = /* GraphQL */ `
   mutation Deactivate($member: ID!) {
-    deactivateMember(member: $member) {
+    deactivateMember(id: $member) {
       __typename
       ... on DeactivateMemberPayload {
         member {
@@ -670,7 +680,7 @@ const DEACTIVATE = /* GraphQL */ `
 
 const REACTIVATE = /* GraphQL */ `
   mutation Reactivate($member: ID!) {
-    reactivateMember(member: $member) {
+    reactivateMember(id: $member) {
       __typename
       ... on ReactivateMemberPayload {
         member {
@@ -935,7 +945,7 @@ describe('reactivateMember', () => {
         owners.map((owner) =>
           server.gql(
             UPDATE,
-            { input: { member: globalId('Member', owner.id), roles: ['admin'] } },
+            { input: { id: globalId('Member', owner.id), roles: ['admin'] } },
             key,
           ),
         ),
@@ -1018,7 +1028,7 @@ describe('sessions', () => {
   `;
   const REVOKE_MEMBER_SESSIONS = /* GraphQL */ `
     mutation RevokeAll($member: ID!) {
-      revokeMemberSessions(member: $member) {
+      revokeMemberSessions(id: $member) {
         __typename
         ... on RevokeMemberSessionsPayload {
           revokedSessionCount

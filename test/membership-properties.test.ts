@@ -239,17 +239,17 @@ function ofOrganization(state: Snapshot, organizationId: string) {
 
 const INVITE = `mutation($input: InviteMemberInput!) { inviteMember(input: $input) {
   __typename ... on InviteMemberPayload { acceptUrl invitation { id } } } }`;
-const RESEND = `mutation($id: ID!) { resendInvitation(invitation: $id) {
+const RESEND = `mutation($id: ID!) { resendInvitation(id: $id) {
   __typename ... on ResendInvitationPayload { acceptUrl invitation { id } } } }`;
 const simple = (field: string, params: string, args: string) =>
   `mutation(${params}) { ${field}(${args}) { __typename } }`;
 const DOCS = {
   accept: simple('acceptInvitation', '$token: String!', 'token: $token'),
-  revoke: simple('revokeInvitation', '$id: ID!', 'invitation: $id'),
+  revoke: simple('revokeInvitation', '$id: ID!', 'id: $id'),
   updateRoles: `mutation($input: UpdateMemberInput!) { updateMember(input: $input) { __typename } }`,
-  deactivate: simple('deactivateMember', '$id: ID!', 'member: $id'),
-  reactivate: simple('reactivateMember', '$id: ID!', 'member: $id'),
-  revokeSessions: simple('revokeMemberSessions', '$id: ID!', 'member: $id'),
+  deactivate: simple('deactivateMember', '$id: ID!', 'id: $id'),
+  reactivate: simple('reactivateMember', '$id: ID!', 'id: $id'),
+  revokeSessions: simple('revokeMemberSessions', '$id: ID!', 'id: $id'),
   createRole: `mutation($input: CreateRoleInput!) { createRole(input: $input) { __typename } }`,
   read: `query($id: ID!) { node(id: $id) { __typename id } }`,
 };
@@ -347,7 +347,7 @@ async function run(world: World, state: Snapshot, { actor, org, op }: Step): Pro
     }
     case 'updateRoles':
       return send(DOCS.updateRoles, {
-        input: { member: globalId('Member', member(op.pick).id), roles: op.roles },
+        input: { id: globalId('Member', member(op.pick).id), roles: op.roles },
       });
     case 'deactivate':
     case 'reactivate':

@@ -315,22 +315,22 @@ const INVITE_MANY_DOC = `mutation Op($input: InviteMembersInput!) {
 const RESEND_DOC = mutation(
   'resendInvitation',
   '($invitation: ID!)',
-  '(invitation: $invitation)',
+  '(id: $invitation)',
   '... on ResendInvitationPayload { acceptUrl }',
 );
 const REVOKE_INVITATION_DOC = mutation(
   'revokeInvitation',
   '($invitation: ID!)',
-  '(invitation: $invitation)',
+  '(id: $invitation)',
 );
 const UPDATE_MEMBER_DOC = mutation(
   'updateMember',
   '($input: UpdateMemberInput!)',
   '(input: $input)',
 );
-const DEACTIVATE_DOC = mutation('deactivateMember', '($member: ID!)', '(member: $member)');
-const REACTIVATE_DOC = mutation('reactivateMember', '($member: ID!)', '(member: $member)');
-const REVOKE_SESSIONS_DOC = mutation('revokeMemberSessions', '($member: ID!)', '(member: $member)');
+const DEACTIVATE_DOC = mutation('deactivateMember', '($member: ID!)', '(id: $member)');
+const REACTIVATE_DOC = mutation('reactivateMember', '($member: ID!)', '(id: $member)');
+const REVOKE_SESSIONS_DOC = mutation('revokeMemberSessions', '($member: ID!)', '(id: $member)');
 const UPDATE_ORG_DOC = mutation(
   'updateOrganization',
   '($input: UpdateOrganizationInput!)',
@@ -672,7 +672,7 @@ const ROWS: Row[] = [
     ok: 'UpdateMemberPayload',
     document: UPDATE_MEMBER_DOC,
     variables: async (world) => ({
-      input: { member: memberId(await aMember(world, which)), name: 'Renamed' },
+      input: { id: memberId(await aMember(world, which)), name: 'Renamed' },
     }),
   })),
   {
@@ -684,7 +684,7 @@ const ROWS: Row[] = [
     grantRefused: 'RoleNotGrantableError',
     document: UPDATE_MEMBER_DOC,
     variables: async (world) => ({
-      input: { member: memberId(await aMember(world, 'A')), roles: ['admin'] },
+      input: { id: memberId(await aMember(world, 'A')), roles: ['admin'] },
     }),
   },
   {
@@ -696,7 +696,7 @@ const ROWS: Row[] = [
     grantRefused: 'RoleNotGrantableError',
     document: UPDATE_MEMBER_DOC,
     variables: async (world) => ({
-      input: { member: memberId(await aMember(world, 'A')), roles: ['owner'] },
+      input: { id: memberId(await aMember(world, 'A')), roles: ['owner'] },
     }),
   },
   {
@@ -707,7 +707,7 @@ const ROWS: Row[] = [
     ok: 'UpdateMemberPayload',
     document: UPDATE_MEMBER_DOC,
     variables: async (world) => ({
-      input: { member: memberId(await aMember(world, 'A', { roles: ['owner'] })), name: 'Renamed' },
+      input: { id: memberId(await aMember(world, 'A', { roles: ['owner'] })), name: 'Renamed' },
     }),
   },
   {
@@ -719,7 +719,7 @@ const ROWS: Row[] = [
     document: UPDATE_MEMBER_DOC,
     variables: async (world) => ({
       input: {
-        member: memberId(await aMember(world, 'A', { roles: ['owner'] })),
+        id: memberId(await aMember(world, 'A', { roles: ['owner'] })),
         roles: ['admin'],
       },
     }),
@@ -732,7 +732,7 @@ const ROWS: Row[] = [
     ok: 'UpdateMemberPayload',
     document: UPDATE_MEMBER_DOC,
     variables: async (world) => ({
-      input: { member: memberId(await aMember(world, 'A')), trustedMetadata: { plan: 'gold' } },
+      input: { id: memberId(await aMember(world, 'A')), trustedMetadata: { plan: 'gold' } },
     }),
   },
   ...(['A', 'B'] as const).map((which): Row => ({

@@ -471,13 +471,13 @@ describe('granting custom roles', () => {
     const id = globalId('Member', target.id);
     const allowed = await server.gql(
       UPDATE_MEMBER,
-      { input: { member: id, roles: ['member', 'member-admin'] } },
+      { input: { id: id, roles: ['member', 'member-admin'] } },
       granter.token,
     );
     expect(allowed.data!.updateMember.__typename).toBe('UpdateMemberPayload');
     const refused = await server.gql(
       UPDATE_MEMBER,
-      { input: { member: id, roles: ['member', 'member-admin', 'inviter'] } },
+      { input: { id: id, roles: ['member', 'member-admin', 'inviter'] } },
       granter.token,
     );
     expect(refused.data!.updateMember).toEqual({

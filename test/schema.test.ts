@@ -1,5 +1,7 @@
 import fs from 'node:fs';
+import { GraphQLEnumType, isObjectType } from 'graphql';
 import { describe, expect, it } from 'vitest';
+import * as errors from '../src/errors.ts';
 import { schema } from '../src/schema/index.ts';
 import { printRosterSchema } from '../src/schema/print.ts';
 
@@ -23,5 +25,25 @@ describe('schema.graphql', () => {
       }
     }
     expect(undocumented).toEqual([]);
+  });
+
+  it('has one ErrorCode value per error type, the code its RosterError carries', () => {
+    const errorTypes = Object.values(schema.getTypeMap())
+      .filter(isObjectType)
+      .filter((type) => type.getInterfaces().some((i) => i.name === 'Error'))
+      .map((type) => type.name);
+    // The code is set whatever the constructor is given.
+    const codeOf = (name: string) => {
+      const ErrorClass = (errors as Record<string, unknown>)[name] as
+        (new (...args: unknown[]) => errors.RosterError) | undefined;
+      return ErrorClass ? new ErrorClass('x', []).code : `no class ${name} in src/errors.ts`;
+    };
+    const enumType = schema.getType('ErrorCode') as GraphQLEnumType;
+    expect(errorTypes.map(codeOf).sort()).toEqual(
+      enumType
+        .getValues()
+        .map((value) => value.name)
+        .sort(),
+    );
   });
 });

@@ -72,7 +72,7 @@ const UPDATE_REDIRECT_ORIGINS = /* GraphQL */ `
 
 const RESEND = /* GraphQL */ `
   mutation Resend($invitation: ID!) {
-    resendInvitation(invitation: $invitation) {
+    resendInvitation(id: $invitation) {
       __typename
       ... on ResendInvitationPayload {
         acceptUrl
@@ -91,7 +91,7 @@ const RESEND = /* GraphQL */ `
 
 const REVOKE = /* GraphQL */ `
   mutation Revoke($invitation: ID!) {
-    revokeInvitation(invitation: $invitation) {
+    revokeInvitation(id: $invitation) {
       __typename
       ... on Error {
         code
@@ -102,7 +102,7 @@ const REVOKE = /* GraphQL */ `
 
 const REVOKE_SESSIONS = /* GraphQL */ `
   mutation RevokeSessions($member: ID!) {
-    revokeMemberSessions(member: $member) {
+    revokeMemberSessions(id: $member) {
       __typename
       ... on RevokeMemberSessionsPayload {
         revokedSessionCount
@@ -549,7 +549,7 @@ describe('4. acting on an owner, or on an invitation granting owner, is owner-le
     const { owner, admin } = await setup();
     const result = await gqlField(
       UPDATE_MEMBER,
-      { input: { member: globalId('Member', owner.id), name: 'Mallory' } },
+      { input: { id: globalId('Member', owner.id), name: 'Mallory' } },
       admin.token,
     );
     expect(result.__typename).toBe('ForbiddenError');

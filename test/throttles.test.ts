@@ -104,7 +104,7 @@ const BULK = /* GraphQL */ `
 `;
 const RESEND = /* GraphQL */ `
   mutation Resend($invitation: ID!) {
-    resendInvitation(invitation: $invitation) {
+    resendInvitation(id: $invitation) {
       __typename
       ... on RateLimitedError {
         retryAfterSeconds

@@ -6,6 +6,15 @@ export function assertNever(value: never): never {
   throw new Error(`Unhandled result: ${JSON.stringify(value)}`);
 }
 
+/**
+ * A nested field Roster answers with null when the caller lacks the permission to read it (the
+ * FORBIDDEN error is in errors[] at or under its path); the rest of the answer is still there.
+ */
+export function readable<T>(value: T | null | undefined, what: string): T {
+  if (value == null) throw new Error(`Not allowed to read ${what}: see errors[] for its path`);
+  return value;
+}
+
 /** Every Roster error carries these (the Error interface); some carry more (field, retryAfterSeconds…). */
 export interface TypedError {
   __typename: string;

@@ -6,7 +6,7 @@
 // Every result is a union of a payload and typed errors, switched on __typename with a `never`
 // check, so a new error type in schema.graphql breaks this file's typecheck until it is handled.
 import { createClient } from './client.ts';
-import { assertNever, RosterError } from './errors.ts';
+import { assertNever, readable, RosterError } from './errors.ts';
 import {
   AcceptInvitationDocument,
   CreateOrganizationDocument,
@@ -53,17 +53,17 @@ type OrganizationResult = OrganizationMembersQuery['organization'];
 function createdOrganization(result: CreateOrganizationResult) {
   switch (result.__typename) {
     case 'OrganizationPayload':
-      return result.organization;
+      return readable(result.organization, 'the organization (organization:read)');
     case 'ConflictError':
       throw new RosterError(result, 'the slug is taken: choose another one');
     case 'ValidationError':
       throw new RosterError(result, `fix the input field "${result.field}"`);
-    case 'RedirectUrlNotAllowedError':
-      throw new RosterError(result, 'add the origin to REDIRECT_ORIGINS on the server');
     case 'ForbiddenError':
       throw new RosterError(result, 'createOrganization needs an API key');
     case 'NotFoundError':
       throw new RosterError(result, 'something the input names does not exist');
+    case 'RedirectUrlNotAllowedError':
+      throw new RosterError(result, `add ${result.origin} to the server's REDIRECT_ORIGINS`);
     default:
       return assertNever(result);
   }
@@ -72,7 +72,7 @@ function createdOrganization(result: CreateOrganizationResult) {
 function sentInvitation(result: InviteMemberResult) {
   switch (result.__typename) {
     case 'InviteMemberPayload':
-      return result.invitation;
+      return readable(result.invitation, 'the invitation (invitation:read)');
     case 'AlreadyInvitedError':
       throw new RosterError(result, 'pass resendIfPending: true to send it again');
     case 'AlreadyMemberError':
@@ -83,13 +83,10 @@ function sentInvitation(result: InviteMemberResult) {
       throw new RosterError(result, "the organization's invitePolicy is DISABLED");
     case 'NoRedirectUrlError':
       throw new RosterError(result, 'pass redirectUrl or set settings.defaultRedirectUrl');
+    case 'RedirectUrlNotAllowedError':
+      throw new RosterError(result, `redirect to an allowed origin, not ${result.origin}`);
     case 'PendingInvitationLimitError':
       throw new RosterError(result, `at most ${result.limit} pending: revoke or wait for some`);
-    case 'RedirectUrlNotAllowedError':
-      throw new RosterError(
-        result,
-        `links may not point to ${result.origin}: use an allowed origin`,
-      );
     case 'RateLimitedError':
       throw new RosterError(result, `retry in ${result.retryAfterSeconds} s`);
     case 'RoleNotGrantableError':
@@ -117,7 +114,7 @@ function invitationPreview(result: InvitationPreviewResult) {
       // Wrong, used, expired and revoked tokens look alike on purpose.
       throw new RosterError(result, 'show "this link no longer works" and offer a new invitation');
     case 'RateLimitedError':
-      throw new RosterError(result, `too many tries: retry in ${result.retryAfterSeconds} s`);
+      throw new RosterError(result, `retry in ${result.retryAfterSeconds} s`);
     case 'ValidationError':
       throw new RosterError(result, `fix the input field "${result.field}"`);
     case 'ForbiddenError':
@@ -134,16 +131,14 @@ function acceptedInvitation(result: AcceptInvitationResult) {
       return result;
     case 'InvalidTokenError':
       throw new RosterError(result, 'show "this link no longer works" and offer a new invitation');
-    case 'InvitesDisabledError':
+    case 'RateLimitedError':
+      throw new RosterError(result, `retry in ${result.retryAfterSeconds} s`);
     case 'DomainNotAllowedError':
-      throw new RosterError(
-        result,
-        'the organization no longer takes this invitation: ask an admin',
-      );
+      throw new RosterError(result, 'the organization no longer accepts this address');
+    case 'InvitesDisabledError':
+      throw new RosterError(result, 'the organization has turned invitations off');
     case 'SeatLimitReachedError':
       throw new RosterError(result, `all ${result.seatLimit} seats are taken: ask an admin`);
-    case 'RateLimitedError':
-      throw new RosterError(result, `too many tries: retry in ${result.retryAfterSeconds} s`);
     case 'ValidationError':
       throw new RosterError(result, `fix the input field "${result.field}"`);
     case 'ForbiddenError':
@@ -234,7 +229,8 @@ export async function runStory(options: StoryOptions): Promise<StoryResult> {
   const own = ownOrganization(
     (await member.request(OrganizationMembersDocument, { first: 50 })).organization,
   );
-  const nodes = own.members.edges.map(({ node }) => ({
+  const members = readable(own.members, 'its members (member:read)');
+  const nodes = members.edges.map(({ node }) => ({
     email: node.email,
     status: node.status,
     roles: node.roles,
@@ -255,6 +251,6 @@ export async function runStory(options: StoryOptions): Promise<StoryResult> {
       roles: accepted.member.roles,
       status: accepted.member.status,
     },
-    members: { totalCount: own.members.totalCount, nodes },
+    members: { totalCount: members.totalCount, nodes },
   };
 }

@@ -10,7 +10,11 @@ builder.queryField('isAuthorized', (t) =>
     description:
       'Whether the caller may perform `action` on `resource` in the organization (a member session: its own when omitted). Unknown resources, actions and organizations answer false.',
     args: {
-      organization: t.arg({ type: OrganizationRefInput }),
+      organization: t.arg({
+        type: OrganizationRefInput,
+        description:
+          "Where; a member session's own when omitted. An API key naming none: anywhere.",
+      }),
       resource: t.arg.string({ required: true, description: 'e.g. "invitation".' }),
       action: t.arg.string({ required: true, description: 'e.g. "create".' }),
     },

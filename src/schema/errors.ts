@@ -23,13 +23,69 @@ import {
   ValidationError,
 } from '../errors.ts';
 
+import { InvitationStatus as InvitationStatusValues } from '../generated/prisma/enums.ts';
+import { InvitationStatus } from './invitation.ts';
+
+/** The `code` of every typed error (RosterError subclasses the schema declares), one per type. */
+const ERROR_CODES = {
+  VALIDATION: 'ValidationError: the input is invalid.',
+  NOT_FOUND: 'NotFoundError: no such thing, or not visible to you.',
+  FORBIDDEN: 'ForbiddenError: not authenticated, or not allowed to do this.',
+  CONFLICT: 'ConflictError: the change conflicts with existing data.',
+  LAST_OWNER: 'LastOwnerError: the organization would be left without an active owner.',
+  ROLE_NOT_GRANTABLE: 'RoleNotGrantableError: you may not grant or remove this role.',
+  UNKNOWN_ROLE: 'UnknownRoleError: no role with this key in the organization.',
+  ALREADY_MEMBER: 'AlreadyMemberError: the address already belongs to a member.',
+  ALREADY_INVITED: 'AlreadyInvitedError: the address already has a pending invitation.',
+  DOMAIN_NOT_ALLOWED: "DomainNotAllowedError: the address's domain is not allowed.",
+  INVITES_DISABLED: 'InvitesDisabledError: the organization accepts no invitations.',
+  SEAT_LIMIT_REACHED: 'SeatLimitReachedError: no free seat.',
+  PENDING_INVITATION_LIMIT: 'PendingInvitationLimitError: too many pending invitations.',
+  NO_REDIRECT_URL: 'NoRedirectUrlError: no redirect URL given and no default.',
+  REDIRECT_URL_NOT_ALLOWED: 'RedirectUrlNotAllowedError: a link would point to a refused origin.',
+  RATE_LIMITED: 'RateLimitedError: a throttle refused the call; retry later.',
+  INVALID_TOKEN: 'InvalidTokenError: the token is not (or no longer) valid.',
+  INVITATION_NOT_PENDING: 'InvitationNotPendingError: the invitation is no longer pending.',
+} as const;
+
+type ErrorCodeValue = keyof typeof ERROR_CODES;
+
+function isErrorCode(code: string): code is ErrorCodeValue {
+  return Object.hasOwn(ERROR_CODES, code);
+}
+
+export const ErrorCode = builder.enumType('ErrorCode', {
+  description:
+    'The machine-readable kind of an expected failure, one per error type; switch on it (or on __typename). A code not listed here is a bug: report it.',
+  values: Object.fromEntries(
+    Object.entries(ERROR_CODES).map(([code, description]) => [code, { description }]),
+  ) as { [K in ErrorCodeValue]: { description: string } },
+});
+
 export const ErrorInterface = builder.interfaceRef<RosterError>('Error').implement({
-  description: 'An expected failure. Every error type implements this interface.',
+  description:
+    'An expected failure, returned as a member of a result union (select `... on Error { message code }`). Every error type implements this interface.',
   fields: (t) => ({
-    message: t.exposeString('message', { description: 'A sentence for people.' }),
-    code: t.exposeString('code', { description: 'A stable machine-readable code.' }),
+    message: t.exposeString('message', {
+      description: 'A sentence for people; may change between versions, so do not match on it.',
+    }),
+    code: t.field({
+      type: ErrorCode,
+      description: 'A stable machine-readable code: switch on it.',
+      resolve: (error) => {
+        // Every declared error type has its code in ErrorCode; anything else is a bug (masked).
+        if (!isErrorCode(error.code)) throw new Error(`No ErrorCode for ${error.code}`);
+        return error.code;
+      },
+    }),
   }),
 });
+
+const INVITATION_STATUSES: readonly string[] = Object.values(InvitationStatusValues);
+
+function isInvitationStatus(status: string): status is InvitationStatusValues {
+  return INVITATION_STATUSES.includes(status);
+}
 
 builder.objectType(ValidationError, {
   name: 'ValidationError',
@@ -46,7 +102,9 @@ builder.objectType(NotFoundError, {
   interfaces: [ErrorInterface],
   isTypeOf: (value) => value instanceof NotFoundError,
   fields: (t) => ({
-    resource: t.exposeString('resource'),
+    resource: t.exposeString('resource', {
+      description: 'What was not found: a type name such as Member, Invitation or Organization.',
+    }),
   }),
 });
 builder.objectType(ForbiddenError, {
@@ -91,7 +149,7 @@ builder.objectType(AlreadyMemberError, {
   interfaces: [ErrorInterface],
   isTypeOf: (value) => value instanceof AlreadyMemberError,
   fields: (t) => ({
-    email: t.exposeString('email'),
+    email: t.expose('email', { type: 'EmailAddress', description: 'The address at fault.' }),
   }),
 });
 builder.objectType(AlreadyInvitedError, {
@@ -100,7 +158,7 @@ builder.objectType(AlreadyInvitedError, {
   interfaces: [ErrorInterface],
   isTypeOf: (value) => value instanceof AlreadyInvitedError,
   fields: (t) => ({
-    email: t.exposeString('email'),
+    email: t.expose('email', { type: 'EmailAddress', description: 'The address at fault.' }),
   }),
 });
 builder.objectType(DomainNotAllowedError, {
@@ -109,7 +167,7 @@ builder.objectType(DomainNotAllowedError, {
   interfaces: [ErrorInterface],
   isTypeOf: (value) => value instanceof DomainNotAllowedError,
   fields: (t) => ({
-    domain: t.exposeString('domain'),
+    domain: t.exposeString('domain', { description: 'The domain refused.' }),
     allowedDomains: t.exposeStringList('allowedDomains', {
       description: 'The domains allowed; empty for a token holder accepting an invitation.',
     }),
@@ -127,7 +185,7 @@ builder.objectType(SeatLimitReachedError, {
   interfaces: [ErrorInterface],
   isTypeOf: (value) => value instanceof SeatLimitReachedError,
   fields: (t) => ({
-    seatLimit: t.exposeInt('seatLimit'),
+    seatLimit: t.exposeInt('seatLimit', { description: "The organization's seat limit." }),
   }),
 });
 builder.objectType(PendingInvitationLimitError, {
@@ -136,7 +194,7 @@ builder.objectType(PendingInvitationLimitError, {
   interfaces: [ErrorInterface],
   isTypeOf: (value) => value instanceof PendingInvitationLimitError,
   fields: (t) => ({
-    limit: t.exposeInt('limit'),
+    limit: t.exposeInt('limit', { description: "The organization's pending invitation limit." }),
   }),
 });
 builder.objectType(NoRedirectUrlError, {
@@ -178,6 +236,13 @@ builder.objectType(InvitationNotPendingError, {
   interfaces: [ErrorInterface],
   isTypeOf: (value) => value instanceof InvitationNotPendingError,
   fields: (t) => ({
-    status: t.exposeString('status'),
+    status: t.field({
+      type: InvitationStatus,
+      description: 'The status it has instead: ACCEPTED, DECLINED, REVOKED or EXPIRED.',
+      resolve: (error) => {
+        if (!isInvitationStatus(error.status)) throw new Error(`Unknown status ${error.status}`);
+        return error.status;
+      },
+    }),
   }),
 });

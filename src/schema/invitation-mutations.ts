@@ -141,7 +141,11 @@ type Types = typeof builder extends PothosSchemaTypes.SchemaBuilder<infer T> ? T
 /** The fields of one invitation, shared by inviteMember's input and inviteMembers' items. */
 function invitationFields(t: PothosSchemaTypes.InputFieldBuilder<Types, 'InputObject'>) {
   return {
-    email: t.string({ required: true, description: 'Compared case-insensitively.' }),
+    email: t.field({
+      type: 'EmailAddress',
+      required: true,
+      description: 'The address to invite, compared case-insensitively.',
+    }),
     name: t.string({ description: inviteFields.name }),
     roles: t.stringList({ description: inviteFields.roles }),
     redirectUrl: t.string({ description: inviteFields.redirectUrl }),
@@ -215,9 +219,24 @@ function serviceInput(item: InviteItemArgs): InviteMemberServiceInput {
 const InviteMemberPayload = builder.simpleObject('InviteMemberPayload', {
   description: 'The invitation sent, the INVITED member it created, and the organization.',
   fields: (t) => ({
-    invitation: t.field({ type: Invitation }),
-    member: t.field({ type: Member }),
-    organization: t.field({ type: Organization }),
+    invitation: t.field({
+      type: Invitation,
+      nullable: true,
+      description:
+        'The invitation, PENDING; null, with FORBIDDEN in errors[] at or under this path, without invitation:read (it is sent all the same).',
+    }),
+    member: t.field({
+      type: Member,
+      nullable: true,
+      description:
+        'The member it created, INVITED until accepted; null, with FORBIDDEN in errors[] at or under this path, without member:read.',
+    }),
+    organization: t.field({
+      type: Organization,
+      nullable: true,
+      description:
+        'The organization invited to; null, with FORBIDDEN in errors[] at or under this path, without organization:read.',
+    }),
     acceptUrl: t.string({
       nullable: true,
       description:
@@ -233,6 +252,8 @@ const InviteMembersPayload = builder
     fields: (t) => ({
       results: t.field({
         type: [InviteMemberPayload],
+        description:
+          'One per invitation given, in the same order: its payload or its typed error (an error for one does not stop the others).',
         itemErrors: INVITE_RESULT,
         // The errors plugin turns the error items into their typed results at run time; the
         // field's static type knows only the payload.
@@ -250,7 +271,9 @@ builder.mutationField('inviteMember', (t) =>
     authScopes: (_root, { input }) => inviteScope(input.organization, [input]),
     unauthorizedError: (_root, { input }, ctx, _info, result) =>
       inviteRefusal(ctx.caller, [input], {}, result.message),
-    args: { input: t.arg({ type: InviteMemberInput, required: true }) },
+    args: {
+      input: t.arg({ type: InviteMemberInput, required: true, description: 'Who and how.' }),
+    },
     resolve: async (_root, { input }, ctx) => {
       const { organization, ...fields } = input;
       // The invite's locked read of the organization is its existence check.
@@ -272,7 +295,13 @@ builder.mutationField('inviteMembers', (t) =>
     authScopes: (_root, { input }) => inviteScope(input.organization, input.invitations, input),
     unauthorizedError: (_root, { input }, ctx, _info, result) =>
       inviteRefusal(ctx.caller, input.invitations, input, result.message),
-    args: { input: t.arg({ type: InviteMembersInput, required: true }) },
+    args: {
+      input: t.arg({
+        type: InviteMembersInput,
+        required: true,
+        description: 'The invitations and their defaults.',
+      }),
+    },
     resolve: async (_root, { input }, ctx) => {
       const { organization, invitations, ...defaults } = input;
       const organizationId = await resolveOrganizationId(ctx.caller, locatorOf(organization));
@@ -286,7 +315,12 @@ builder.mutationField('inviteMembers', (t) =>
 const ResendInvitationPayload = builder.simpleObject('ResendInvitationPayload', {
   description: 'The invitation with its new token and expiry.',
   fields: (t) => ({
-    invitation: t.field({ type: Invitation }),
+    invitation: t.field({
+      type: Invitation,
+      nullable: true,
+      description:
+        'The invitation, PENDING again; null, with FORBIDDEN in errors[] at or under this path, without invitation:read (it is resent all the same).',
+    }),
     acceptUrl: t.string({
       nullable: true,
       description: 'For an invitation with notify: false, the new accept link; else null.',
@@ -315,16 +349,16 @@ builder.mutationField('resendInvitation', (t) =>
       ],
     },
     authScopes: (_root, args) =>
-      invitationScope(args.invitation, 'invitation:resend', { returnsLink: true }),
+      invitationScope(args.id, 'invitation:resend', { returnsLink: true }),
     args: {
-      invitation: t.arg.globalID({ required: true, description: 'Invitation.id' }),
+      id: t.arg.globalID({ required: true, description: 'The invitation (Invitation.id).' }),
       expirationMinutes: t.arg.int({
         description:
           "5 to 10080; default: the organization's defaultInviteExpirationMinutes, else 10080.",
       }),
     },
     resolve: (_root, args, ctx) =>
-      resendInvitation(ctx, requireInvitationId(args.invitation), {
+      resendInvitation(ctx, requireInvitationId(args.id), {
         expirationMinutes: args.expirationMinutes,
       }),
   }),
@@ -332,7 +366,14 @@ builder.mutationField('resendInvitation', (t) =>
 
 const RevokeInvitationPayload = builder.simpleObject('RevokeInvitationPayload', {
   description: 'The revoked invitation.',
-  fields: (t) => ({ invitation: t.field({ type: Invitation }) }),
+  fields: (t) => ({
+    invitation: t.field({
+      type: Invitation,
+      nullable: true,
+      description:
+        'The invitation, now REVOKED; null, with FORBIDDEN in errors[] at or under this path, without invitation:read (it is revoked all the same).',
+    }),
+  }),
 });
 
 builder.mutationField('revokeInvitation', (t) =>
@@ -341,10 +382,12 @@ builder.mutationField('revokeInvitation', (t) =>
     description:
       'Revokes a PENDING (or expired) invitation: its link stops working, unsent mail is cancelled, and the INVITED member is removed (permission invitation:revoke; one granting owner only by owners and API keys). Accepted, declined or revoked ones give InvitationNotPendingError.',
     errors: { types: [InvitationNotPendingError] },
-    authScopes: (_root, args) => invitationScope(args.invitation, 'invitation:revoke'),
-    args: { invitation: t.arg.globalID({ required: true, description: 'Invitation.id' }) },
+    authScopes: (_root, args) => invitationScope(args.id, 'invitation:revoke'),
+    args: {
+      id: t.arg.globalID({ required: true, description: 'The invitation (Invitation.id).' }),
+    },
     resolve: async (_root, args, ctx) => ({
-      invitation: await revokeInvitation(ctx, requireInvitationId(args.invitation)),
+      invitation: await revokeInvitation(ctx, requireInvitationId(args.id)),
     }),
   }),
 );
@@ -353,9 +396,9 @@ const AcceptInvitationPayload = builder.simpleObject('AcceptInvitationPayload', 
   description:
     'The new ACTIVE member, its organization and a session (use its token as the bearer from now on).',
   fields: (t) => ({
-    session: t.field({ type: IssuedSession }),
-    member: t.field({ type: SessionMember }),
-    organization: t.field({ type: SessionOrganization }),
+    session: t.field({ type: IssuedSession, description: "The new member's first session." }),
+    member: t.field({ type: SessionMember, description: 'The member, now ACTIVE.' }),
+    organization: t.field({ type: SessionOrganization, description: 'The organization joined.' }),
     invitation: t.field({ type: InvitationPreview, description: 'Now ACCEPTED.' }),
   }),
 });
@@ -375,7 +418,7 @@ builder.mutationField('acceptInvitation', (t) =>
       ],
     },
     args: {
-      token: t.arg.string({ required: true }),
+      token: t.arg.string({ required: true, description: 'The token from the link (?token=).' }),
       name: t.arg.string({ description: "The member's name, if they give one now." }),
     },
     resolve: async (_root, args, ctx) => {
@@ -403,7 +446,9 @@ builder.mutationField('declineInvitation', (t) =>
     description:
       'Declines an invitation by its token (no credentials needed); the INVITED member is removed. Any token that is not live gives InvalidTokenError. Throttled per client address and per token (RateLimitedError).',
     errors: { types: [InvalidTokenError, RateLimitedError] },
-    args: { token: t.arg.string({ required: true }) },
+    args: {
+      token: t.arg.string({ required: true, description: 'The token from the link (?token=).' }),
+    },
     resolve: async (_root, args, ctx) => ({
       invitation: await declineInvitation(ctx, args.token),
     }),

@@ -13,7 +13,7 @@ import {
   type OrganizationRow,
 } from '../services/invitations.ts';
 import type { IssuedSession as IssuedSessionShape } from '../services/sessions.ts';
-import { MemberStatus } from './member.ts';
+import { MemberStatus, totalCountOf } from './member.ts';
 import { isUuid } from '../services/validation.ts';
 
 /** A decoded global id argument. */
@@ -61,16 +61,23 @@ type DeliveryRow = Pick<
 const InvitationDelivery = builder.objectRef<DeliveryRow>('InvitationDelivery').implement({
   description: "The delivery state of an invitation's latest email.",
   fields: (t) => ({
-    status: t.expose('status', { type: EmailDeliveryStatus }),
+    status: t.expose('status', { type: EmailDeliveryStatus, description: 'Where the email is.' }),
     attempts: t.exposeInt('attempts', { description: 'Delivery attempts so far.' }),
     lastError: t.exposeString('lastError', {
       nullable: true,
       description: 'Why the last attempt failed.',
     }),
-    sentAt: t.expose('sentAt', { type: 'DateTime', nullable: true }),
-    nextAttemptAt: t.expose('nextAttemptAt', {
+    sentAt: t.expose('sentAt', {
       type: 'DateTime',
-      description: 'When the next attempt is due (while QUEUED).',
+      nullable: true,
+      description: 'When the mail server accepted it; null unless SENT.',
+    }),
+    nextAttemptAt: t.field({
+      type: 'DateTime',
+      nullable: true,
+      description:
+        'When the next attempt is due while QUEUED; null once SENT, FAILED or CANCELLED.',
+      resolve: (delivery) => (delivery.status === 'QUEUED' ? delivery.nextAttemptAt : null),
     }),
   }),
 });
@@ -94,14 +101,21 @@ export const Invitation = builder.prismaNode('Invitation', {
     roles: t.exposeStringList('roles', { description: 'Roles the member gets on accepting.' }),
     status: t.field({
       type: InvitationStatus,
+      description: 'Where it is in its life; PENDING past expiresAt reads as EXPIRED.',
       resolve: (invitation) => effectiveStatus(invitation),
     }),
-    expiresAt: t.expose('expiresAt', { type: 'DateTime' }),
+    expiresAt: t.expose('expiresAt', {
+      type: 'DateTime',
+      description: 'When its link stops working (renewed by resendInvitation).',
+    }),
     redirectUrl: t.exposeString('redirectUrl', {
       description: 'Where the link in the email points; the token is added as ?token=.',
     }),
-    templateId: t.exposeString('templateId', { nullable: true }),
-    locale: t.expose('locale', { type: Locale }),
+    templateId: t.exposeString('templateId', {
+      nullable: true,
+      description: 'The custom email template; null: the built-in one.',
+    }),
+    locale: t.expose('locale', { type: Locale, description: 'The language of its email.' }),
     notify: t.exposeBoolean('notify', {
       description: 'Whether Roster emails the link (false: the caller delivers it).',
     }),
@@ -113,9 +127,17 @@ export const Invitation = builder.prismaNode('Invitation', {
       type: 'JSONObject',
       description: 'Copied to the member on accepting.',
     }),
-    hasRestrictedAccess: t.exposeBoolean('hasRestrictedAccess'),
-    restrictedResourceIds: t.exposeStringList('restrictedResourceIds'),
-    organization: t.relation('organization'),
+    hasRestrictedAccess: t.exposeBoolean('hasRestrictedAccess', {
+      description: 'Whether the member will see only restrictedResourceIds.',
+    }),
+    restrictedResourceIds: t.exposeStringList('restrictedResourceIds', {
+      description: 'The resources the member will be restricted to; empty for full access.',
+    }),
+    organization: t.relation('organization', {
+      nullable: true,
+      description:
+        'The organization it invites to; null, with FORBIDDEN in errors[] at or under this path, without organization:read.',
+    }),
     member: t.relation('member', {
       nullable: true,
       description: 'The member it created (INVITED until accepted); null once revoked or expired.',
@@ -136,16 +158,28 @@ export const Invitation = builder.prismaNode('Invitation', {
       nullable: true,
       description: 'When an email was last queued for it.',
     }),
-    acceptedAt: t.expose('acceptedAt', { type: 'DateTime', nullable: true }),
-    declinedAt: t.expose('declinedAt', { type: 'DateTime', nullable: true }),
-    revokedAt: t.expose('revokedAt', { type: 'DateTime', nullable: true }),
+    acceptedAt: t.expose('acceptedAt', {
+      type: 'DateTime',
+      nullable: true,
+      description: 'When it was accepted; null unless ACCEPTED.',
+    }),
+    declinedAt: t.expose('declinedAt', {
+      type: 'DateTime',
+      nullable: true,
+      description: 'When it was declined; null unless DECLINED.',
+    }),
+    revokedAt: t.expose('revokedAt', {
+      type: 'DateTime',
+      nullable: true,
+      description: 'When it was revoked; null unless REVOKED.',
+    }),
     expiredAt: t.expose('expiredAt', {
       type: 'DateTime',
       nullable: true,
       description: 'Set by the expiry sweep (equal to expiresAt).',
     }),
-    createdAt: t.expose('createdAt', { type: 'DateTime' }),
-    updatedAt: t.expose('updatedAt', { type: 'DateTime' }),
+    createdAt: t.expose('createdAt', { type: 'DateTime', description: 'When it was first sent.' }),
+    updatedAt: t.expose('updatedAt', { type: 'DateTime', description: 'When it last changed.' }),
     delivery: t.field({
       type: InvitationDelivery,
       nullable: true,
@@ -229,7 +263,8 @@ builder.prismaObjectField('Organization', 'invitations', (t) =>
     'invitations',
     {
       description:
-        'Invitations of the organization, newest first, filtered by status, email and inviter (all optional).',
+        'Invitations of the organization, newest first, filtered by status, emailContains and invitedById (all optional); null, with FORBIDDEN in errors[] at or under this path, without invitation:read.',
+      nullable: true,
       cursor: 'id',
       totalCount: true,
       authScopes: (organization) => ({
@@ -237,19 +272,24 @@ builder.prismaObjectField('Organization', 'invitations', (t) =>
       }),
       args: {
         status: t.arg({ type: [InvitationStatus], description: 'Any of these statuses.' }),
-        email: t.arg.string({ description: 'Email contains this text (case-insensitive).' }),
-        invitedBy: t.arg.globalID({ description: 'Sent by this member (Member.id).' }),
+        emailContains: t.arg.string({
+          description:
+            'Invitations whose email address contains this text, compared case-insensitively (a substring, not a whole address).',
+        }),
+        invitedById: t.arg.globalID({ description: 'Sent by this member (Member.id).' }),
       },
       query: (args) => {
         const conditions: Prisma.InvitationWhereInput[] = [];
         if (args.status?.length) conditions.push(statusWhere(args.status, new Date()));
-        if (args.email) {
-          conditions.push({ emailNormalized: { contains: args.email.trim().toLowerCase() } });
+        if (args.emailContains) {
+          conditions.push({
+            emailNormalized: { contains: args.emailContains.trim().toLowerCase() },
+          });
         }
-        if (args.invitedBy) {
+        if (args.invitedById) {
           const memberId =
-            args.invitedBy.typename === 'Member' && isUuid(args.invitedBy.id)
-              ? args.invitedBy.id
+            args.invitedById.typename === 'Member' && isUuid(args.invitedById.id)
+              ? args.invitedById.id
               : null;
           conditions.push(memberId ? { invitedByMemberId: memberId } : { id: { in: [] } });
         }
@@ -259,8 +299,18 @@ builder.prismaObjectField('Organization', 'invitations', (t) =>
         };
       },
     },
-    { description: 'A page of invitations.' },
-    { description: 'An invitation in a page of invitations.' },
+    {
+      name: 'InvitationConnection',
+      description: 'A page of invitations.',
+      fields: (tc) => ({
+        totalCount: tc.int({
+          description: 'How many invitations match the filters, on all pages.',
+          extensions: { pothosPrismaTotalCount: true },
+          resolve: (connection) => totalCountOf(connection),
+        }),
+      }),
+    },
+    { name: 'InvitationEdge', description: 'An invitation in a page of invitations.' },
   ),
 );
 
@@ -292,11 +342,19 @@ export const InvitationPreview = builder
     description:
       'What the holder of an invitation token may see: nothing beyond what the email says.',
     fields: (t) => ({
-      organizationName: t.exposeString('organizationName'),
-      inviterName: t.exposeString('inviterName', { nullable: true }),
-      email: t.exposeString('email'),
-      roles: t.exposeStringList('roles'),
-      expiresAt: t.expose('expiresAt', { type: 'DateTime' }),
+      organizationName: t.exposeString('organizationName', {
+        description: 'The name of the organization it invites to.',
+      }),
+      inviterName: t.exposeString('inviterName', {
+        nullable: true,
+        description: 'Who invited; null when an API key did, or the inviter has no name.',
+      }),
+      email: t.expose('email', { type: 'EmailAddress', description: 'The address invited.' }),
+      roles: t.exposeStringList('roles', { description: 'Role keys the member gets.' }),
+      expiresAt: t.expose('expiresAt', {
+        type: 'DateTime',
+        description: 'When the link stops working.',
+      }),
       status: t.expose('status', {
         type: InvitationStatus,
         description:
@@ -309,8 +367,14 @@ export const IssuedSession = builder.objectRef<IssuedSessionShape>('IssuedSessio
   description: 'A new member session. The token is shown only now; send it as a bearer token.',
   fields: (t) => ({
     id: t.exposeID('id', { description: 'The session id (for revokeSession).' }),
-    token: t.exposeString('token'),
-    expiresAt: t.expose('expiresAt', { type: 'DateTime' }),
+    token: t.exposeString('token', {
+      description:
+        'The bearer token ("Authorization: Bearer <token>"). Shown once: keep it secret, never log it.',
+    }),
+    expiresAt: t.expose('expiresAt', {
+      type: 'DateTime',
+      description: 'When the session ends (revokeSession ends it earlier).',
+    }),
   }),
 });
 
@@ -321,10 +385,10 @@ export const SessionMember = builder.objectRef<MemberRow>('SessionMember').imple
       description: 'The global id of the Member.',
       resolve: (member) => ({ type: 'Member', id: member.id }),
     }),
-    email: t.exposeString('email'),
-    name: t.exposeString('name', { nullable: true }),
-    roles: t.exposeStringList('roles'),
-    status: t.expose('status', { type: MemberStatus }),
+    email: t.expose('email', { type: 'EmailAddress', description: "The member's address." }),
+    name: t.exposeString('name', { nullable: true, description: 'The name; null when unknown.' }),
+    roles: t.exposeStringList('roles', { description: 'Role keys the member holds.' }),
+    status: t.expose('status', { type: MemberStatus, description: 'ACTIVE for a new session.' }),
   }),
 });
 
@@ -337,8 +401,8 @@ export const SessionOrganization = builder
         description: 'The global id of the Organization.',
         resolve: (organization) => ({ type: 'Organization', id: organization.id }),
       }),
-      slug: t.exposeString('slug'),
-      name: t.exposeString('name'),
+      slug: t.exposeString('slug', { description: 'The unique slug.' }),
+      name: t.exposeString('name', { description: 'The display name.' }),
     }),
   });
 
@@ -348,7 +412,9 @@ builder.queryField('invitationByToken', (t) =>
     description:
       'A public preview of a pending invitation by its token: organization, inviter, email, roles and expiry. Any token that is not live (wrong, used, expired, revoked) gives InvalidTokenError. Throttled per client address and per token (RateLimitedError).',
     errors: { types: [InvalidTokenError, RateLimitedError] },
-    args: { token: t.arg.string({ required: true }) },
+    args: {
+      token: t.arg.string({ required: true, description: 'The token from the link (?token=).' }),
+    },
     resolve: (_root, args, ctx) => invitationByToken(ctx, args.token),
   }),
 );

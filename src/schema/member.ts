@@ -42,9 +42,15 @@ export const Member = builder.prismaNode('Member', {
       ? { memberSession: true }
       : { permission: { organizationId: member.organizationId, permission: 'member:read' } },
   fields: (t) => ({
-    email: t.expose('email', { type: 'EmailAddress' }),
-    name: t.exposeString('name', { nullable: true }),
-    status: t.expose('status', { type: MemberStatus }),
+    email: t.expose('email', {
+      type: 'EmailAddress',
+      description: 'The address, as given when invited; unique in the organization.',
+    }),
+    name: t.exposeString('name', { nullable: true, description: 'The name; null when unknown.' }),
+    status: t.expose('status', {
+      type: MemberStatus,
+      description: 'Where the member is in its lifecycle.',
+    }),
     roles: t.exposeStringList('roles', {
       description: 'Role keys: owner, admin, member or custom.',
     }),
@@ -59,18 +65,45 @@ export const Member = builder.prismaNode('Member', {
     hasRestrictedAccess: t.exposeBoolean('hasRestrictedAccess', {
       description: 'When true, the member sees only restrictedResourceIds.',
     }),
-    restrictedResourceIds: t.exposeStringList('restrictedResourceIds'),
-    organization: t.relation('organization'),
+    restrictedResourceIds: t.exposeStringList('restrictedResourceIds', {
+      description: 'The resources a restricted member may see; empty unless hasRestrictedAccess.',
+    }),
+    organization: t.relation('organization', {
+      nullable: true,
+      description:
+        'The organization it belongs to; null, with FORBIDDEN in errors[] at or under this path, without organization:read.',
+    }),
     invitedBy: t.relation('invitedBy', {
       nullable: true,
       description: 'The member who invited this one.',
     }),
-    activatedAt: t.expose('activatedAt', { type: 'DateTime', nullable: true }),
-    deactivatedAt: t.expose('deactivatedAt', { type: 'DateTime', nullable: true }),
-    createdAt: t.expose('createdAt', { type: 'DateTime' }),
-    updatedAt: t.expose('updatedAt', { type: 'DateTime' }),
+    activatedAt: t.expose('activatedAt', {
+      type: 'DateTime',
+      nullable: true,
+      description: 'When it became ACTIVE (accepted); null while INVITED.',
+    }),
+    deactivatedAt: t.expose('deactivatedAt', {
+      type: 'DateTime',
+      nullable: true,
+      description: 'When it was last deactivated; null unless DEACTIVATED.',
+    }),
+    createdAt: t.expose('createdAt', {
+      type: 'DateTime',
+      description: 'When it was invited or created.',
+    }),
+    updatedAt: t.expose('updatedAt', { type: 'DateTime', description: 'When it last changed.' }),
   }),
 });
+
+/**
+ * A connection's totalCount, which plugin-prisma loads (`totalCount: true`) but leaves out of the
+ * connection's type; redeclared on the connections only to describe it.
+ */
+export function totalCountOf(connection: object): number {
+  const { totalCount } = connection as { totalCount?: unknown };
+  if (typeof totalCount !== 'number') throw new Error('totalCount was not loaded');
+  return totalCount;
+}
 
 /** A decoded global id argument. */
 type GlobalId = { id: string; typename: string };
@@ -117,7 +150,8 @@ builder.prismaObjectField('Organization', 'members', (t) =>
     'members',
     {
       description:
-        'Members of the organization, newest first, filtered by status, role and email (all optional).',
+        'Members of the organization, newest first, filtered by status, role and emailContains (all optional); null, with FORBIDDEN in errors[] at or under this path, without member:read.',
+      nullable: true,
       cursor: 'id',
       totalCount: true,
       authScopes: (organization) => ({
@@ -126,19 +160,34 @@ builder.prismaObjectField('Organization', 'members', (t) =>
       args: {
         status: t.arg({ type: [MemberStatus], description: 'Any of these statuses.' }),
         role: t.arg.string({ description: 'Members holding this role key.' }),
-        email: t.arg.string({ description: 'Email contains this text (case-insensitive).' }),
+        emailContains: t.arg.string({
+          description:
+            'Members whose email address contains this text, compared case-insensitively (a substring, not a whole address).',
+        }),
       },
       query: (args) => ({
         where: {
           ...(args.status?.length ? { status: { in: args.status } } : {}),
           ...(args.role ? { roles: { has: args.role } } : {}),
-          ...(args.email ? { emailNormalized: { contains: args.email.trim().toLowerCase() } } : {}),
+          ...(args.emailContains
+            ? { emailNormalized: { contains: args.emailContains.trim().toLowerCase() } }
+            : {}),
         },
         orderBy: [{ createdAt: 'desc' as const }, { id: 'desc' as const }],
       }),
     },
-    { description: 'A page of members.' },
-    { description: 'A member in a page of members.' },
+    {
+      name: 'MemberConnection',
+      description: 'A page of members.',
+      fields: (tc) => ({
+        totalCount: tc.int({
+          description: 'How many members match the filters, on all pages.',
+          extensions: { pothosPrismaTotalCount: true },
+          resolve: (connection) => totalCountOf(connection),
+        }),
+      }),
+    },
+    { name: 'MemberEdge', description: 'A member in a page of members.' },
   ),
 );
 
@@ -167,8 +216,16 @@ builder.queryField('memberByEmail', (t) =>
       'A member of an organization by email, compared case-insensitively (a member session: its own organization when omitted).',
     errors: {},
     args: {
-      organization: t.arg({ type: OrganizationRefInput }),
-      email: t.arg({ type: 'EmailAddress', required: true }),
+      organization: t.arg({
+        type: OrganizationRefInput,
+        description: "Which organization; a member session's own when omitted.",
+      }),
+      email: t.arg({
+        type: 'EmailAddress',
+        required: true,
+        description:
+          'The whole address (for a substring, use Organization.members(emailContains:)).',
+      }),
     },
     authScopes: (_root, args) => ({
       permission: { organization: locatorOf(args.organization), permission: 'member:read' },
@@ -192,7 +249,7 @@ builder.queryField('memberByEmail', (t) =>
 const UpdateMemberInput = builder.inputType('UpdateMemberInput', {
   description: 'Changes to a member; omitted fields stay as they are.',
   fields: (t) => ({
-    member: t.globalID({ required: true, description: 'Member.id' }),
+    id: t.globalID({ required: true, description: 'The member to change (Member.id).' }),
     name: t.string({ description: 'null clears it.' }),
     roles: t.stringList({
       description:
@@ -215,19 +272,38 @@ const UpdateMemberInput = builder.inputType('UpdateMemberInput', {
 
 const UpdateMemberPayload = builder.simpleObject('UpdateMemberPayload', {
   description: 'The result of updateMember.',
-  fields: (t) => ({ member: t.field({ type: Member, description: 'The member as updated.' }) }),
+  fields: (t) => ({
+    member: t.field({
+      type: Member,
+      nullable: true,
+      description:
+        'The member as updated; null, with FORBIDDEN in errors[] at or under this path, without member:read (the change is made all the same).',
+    }),
+  }),
 });
 
 const DeactivateMemberPayload = builder.simpleObject('DeactivateMemberPayload', {
   description: 'The result of deactivateMember.',
   fields: (t) => ({
-    member: t.field({ type: Member, description: 'The member, now DEACTIVATED.' }),
+    member: t.field({
+      type: Member,
+      nullable: true,
+      description:
+        'The member, now DEACTIVATED; null, with FORBIDDEN in errors[] at or under this path, without member:read (it is deactivated all the same).',
+    }),
   }),
 });
 
 const ReactivateMemberPayload = builder.simpleObject('ReactivateMemberPayload', {
   description: 'The result of reactivateMember.',
-  fields: (t) => ({ member: t.field({ type: Member, description: 'The member, now ACTIVE.' }) }),
+  fields: (t) => ({
+    member: t.field({
+      type: Member,
+      nullable: true,
+      description:
+        'The member, now ACTIVE; null, with FORBIDDEN in errors[] at or under this path, without member:read (it is reactivated all the same).',
+    }),
+  }),
 });
 
 const UpdateSelfInput = builder.inputType('UpdateSelfInput', {
@@ -249,7 +325,12 @@ const UpdateSelfPayload = builder.simpleObject('UpdateSelfPayload', {
 const RevokeMemberSessionsPayload = builder.simpleObject('RevokeMemberSessionsPayload', {
   description: 'The result of revokeMemberSessions.',
   fields: (t) => ({
-    member: t.field({ type: Member, description: 'The member signed out everywhere.' }),
+    member: t.field({
+      type: Member,
+      nullable: true,
+      description:
+        'The member signed out everywhere; null, with FORBIDDEN in errors[] at or under this path, without member:read (it is signed out all the same).',
+    }),
     revokedSessionCount: t.int({ description: 'How many sessions were live.' }),
   }),
 });
@@ -260,9 +341,11 @@ builder.mutationField('updateMember', (t) =>
     description:
       "Changes a member's name, roles, metadata or restricted access (permission member:update; an owner only by owners and API keys).",
     errors: { types: [UnknownRoleError, RoleNotGrantableError, LastOwnerError] },
-    args: { input: t.arg({ type: UpdateMemberInput, required: true }) },
+    args: {
+      input: t.arg({ type: UpdateMemberInput, required: true, description: 'What to change.' }),
+    },
     authScopes: async (_root, { input }) => {
-      const scope = await memberScope(input.member, 'member:update');
+      const scope = await memberScope(input.id, 'member:update');
       // trustedMetadata is the backend's to write: it needs an API key on top of the permission.
       return input.trustedMetadata == null ? scope : { $all: { ...scope, apiKey: true } };
     },
@@ -275,7 +358,7 @@ builder.mutationField('updateMember', (t) =>
             : result.message,
       ),
     resolve: async (_root, { input }, ctx) => ({
-      member: await updateMember(ctx, requireMemberId(input.member), {
+      member: await updateMember(ctx, requireMemberId(input.id), {
         name: input.name,
         roles: input.roles,
         trustedMetadata: input.trustedMetadata,
@@ -292,10 +375,10 @@ builder.mutationField('deactivateMember', (t) =>
     description:
       'Removes an ACTIVE member: status DEACTIVATED, every session revoked (permission member:delete; an owner only by owners and API keys). Use revokeInvitation for an INVITED one.',
     errors: { types: [LastOwnerError] },
-    args: { member: t.arg.globalID({ required: true, description: 'Member.id' }) },
-    authScopes: (_root, args) => memberScope(args.member, 'member:delete'),
+    args: { id: t.arg.globalID({ required: true, description: 'The member (Member.id).' }) },
+    authScopes: (_root, args) => memberScope(args.id, 'member:delete'),
     resolve: async (_root, args, ctx) => ({
-      member: await deactivateMember(ctx, requireMemberId(args.member)),
+      member: await deactivateMember(ctx, requireMemberId(args.id)),
     }),
   }),
 );
@@ -306,10 +389,10 @@ builder.mutationField('reactivateMember', (t) =>
     description:
       'Makes a DEACTIVATED member ACTIVE again, if the seat limit allows (permission member:update; an owner only by owners and API keys).',
     errors: { types: [SeatLimitReachedError] },
-    args: { member: t.arg.globalID({ required: true, description: 'Member.id' }) },
-    authScopes: (_root, args) => memberScope(args.member, 'member:update'),
+    args: { id: t.arg.globalID({ required: true, description: 'The member (Member.id).' }) },
+    authScopes: (_root, args) => memberScope(args.id, 'member:update'),
     resolve: async (_root, args, ctx) => ({
-      member: await reactivateMember(ctx, requireMemberId(args.member)),
+      member: await reactivateMember(ctx, requireMemberId(args.id)),
     }),
   }),
 );
@@ -319,7 +402,9 @@ builder.mutationField('updateSelf', (t) =>
     type: UpdateSelfPayload,
     description: "Changes the calling member's own name and untrusted metadata (member sessions).",
     errors: {},
-    args: { input: t.arg({ type: UpdateSelfInput, required: true }) },
+    args: {
+      input: t.arg({ type: UpdateSelfInput, required: true, description: 'What to change.' }),
+    },
     authScopes: { memberSession: true },
     resolve: async (_root, { input }, ctx) => ({
       member: await updateSelf(ctx, {
@@ -336,8 +421,8 @@ builder.mutationField('revokeMemberSessions', (t) =>
     description:
       'Signs a member out everywhere: revokes all its sessions (permission member:update; an owner only by owners and API keys).',
     errors: {},
-    args: { member: t.arg.globalID({ required: true, description: 'Member.id' }) },
-    authScopes: (_root, args) => memberScope(args.member, 'member:update'),
-    resolve: (_root, args, ctx) => revokeMemberSessions(ctx, requireMemberId(args.member)),
+    args: { id: t.arg.globalID({ required: true, description: 'The member (Member.id).' }) },
+    authScopes: (_root, args) => memberScope(args.id, 'member:update'),
+    resolve: (_root, args, ctx) => revokeMemberSessions(ctx, requireMemberId(args.id)),
   }),
 );

@@ -29,7 +29,7 @@ export const OrganizationRefInput = builder.inputType('OrganizationRef', {
   isOneOf: true,
   fields: (t) => ({
     id: t.globalID({ description: 'The global id (Organization.id).' }),
-    slug: t.string(),
+    slug: t.string({ description: 'The unique slug (Organization.slug).' }),
     externalId: t.string({ description: "The id in the caller's own system." }),
   }),
 });
@@ -63,7 +63,7 @@ const OrganizationSettings = builder.simpleObject('OrganizationSettings', {
     allowedEmailDomains: t.stringList({
       description: 'Domains invitations may go to (see invitePolicy).',
     }),
-    invitePolicy: t.field({ type: InvitePolicy }),
+    invitePolicy: t.field({ type: InvitePolicy, description: 'Who may be invited.' }),
     seatLimit: t.int({
       nullable: true,
       description: 'Active members plus pending invitations may not exceed this.',
@@ -92,10 +92,14 @@ export const Organization = builder.prismaNode('Organization', {
   }),
   fields: (t) => ({
     slug: t.exposeString('slug', { description: 'Unique, URL-safe name.' }),
-    externalId: t.exposeString('externalId', { nullable: true }),
-    name: t.exposeString('name'),
+    externalId: t.exposeString('externalId', {
+      nullable: true,
+      description: "The id in the caller's own system; null when none was set.",
+    }),
+    name: t.exposeString('name', { description: 'The display name.' }),
     settings: t.field({
       type: OrganizationSettings,
+      description: 'Invitation and membership policy.',
       select: {
         allowedEmailDomains: true,
         invitePolicy: true,
@@ -107,8 +111,8 @@ export const Organization = builder.prismaNode('Organization', {
       },
       resolve: (organization) => organization,
     }),
-    createdAt: t.expose('createdAt', { type: 'DateTime' }),
-    updatedAt: t.expose('updatedAt', { type: 'DateTime' }),
+    createdAt: t.expose('createdAt', { type: 'DateTime', description: 'When it was created.' }),
+    updatedAt: t.expose('updatedAt', { type: 'DateTime', description: 'When it last changed.' }),
   }),
 });
 
@@ -118,8 +122,12 @@ const OrganizationSettingsInput = builder.inputType('OrganizationSettingsInput',
   fields: (t) => ({
     allowedEmailDomains: t.stringList({ description: 'Owner-level.' }),
     invitePolicy: t.field({ type: InvitePolicy, description: 'Owner-level.' }),
-    seatLimit: t.int(),
-    pendingInvitationLimit: t.int(),
+    seatLimit: t.int({
+      description: 'Most active members plus pending invitations (at least 1); null: no limit.',
+    }),
+    pendingInvitationLimit: t.int({
+      description: 'Most pending invitations at once (at least 1); null: no limit.',
+    }),
     defaultInviteExpirationMinutes: t.int({ description: '5 to 10080.' }),
     defaultRedirectUrl: t.string({
       description:
@@ -142,27 +150,46 @@ function touchesOwnerLevelSettings(settings: object | null | undefined): boolean
 const CreateOrganizationInput = builder.inputType('CreateOrganizationInput', {
   description: 'A new organization and its settings.',
   fields: (t) => ({
-    name: t.string({ required: true }),
-    slug: t.string({ required: true, description: 'Lowercase letters, digits and inner hyphens.' }),
-    externalId: t.string(),
-    settings: t.field({ type: OrganizationSettingsInput }),
+    name: t.string({ required: true, description: 'The display name.' }),
+    slug: t.string({
+      required: true,
+      description:
+        'Unique; lowercase letters, digits and inner hyphens (ConflictError when taken).',
+    }),
+    externalId: t.string({
+      description: "The id in the caller's own system; unique (ConflictError when taken).",
+    }),
+    settings: t.field({ type: OrganizationSettingsInput, description: 'Default: no limits.' }),
   }),
 });
 
 const UpdateOrganizationInput = builder.inputType('UpdateOrganizationInput', {
   description: 'Changes to an organization; omitted fields stay as they are.',
   fields: (t) => ({
-    organization: t.field({ type: OrganizationRefInput }),
-    name: t.string(),
-    slug: t.string(),
-    externalId: t.string({ description: 'null clears it.' }),
-    settings: t.field({ type: OrganizationSettingsInput }),
+    organization: t.field({
+      type: OrganizationRefInput,
+      description: "The organization to change; a member session's own when omitted.",
+    }),
+    name: t.string({ description: 'The new display name.' }),
+    slug: t.string({ description: 'The new slug (ConflictError when taken).' }),
+    externalId: t.string({ description: 'null clears it (ConflictError when taken).' }),
+    settings: t.field({
+      type: OrganizationSettingsInput,
+      description: 'Settings to change; omitted ones stay.',
+    }),
   }),
 });
 
 const OrganizationPayload = builder.simpleObject('OrganizationPayload', {
   description: 'The organization as it is after the change.',
-  fields: (t) => ({ organization: t.field({ type: Organization }) }),
+  fields: (t) => ({
+    organization: t.field({
+      type: Organization,
+      nullable: true,
+      description:
+        'The organization, changed; null, with FORBIDDEN in errors[] at or under this path, without organization:read (the change is made all the same).',
+    }),
+  }),
 });
 
 const DeleteOrganizationPayload = builder.simpleObject('DeleteOrganizationPayload', {
@@ -179,7 +206,13 @@ builder.queryField('organization', (t) =>
     authScopes: (_root, args) => ({
       permission: { organization: locatorOf(args.by), permission: 'organization:read' },
     }),
-    args: { by: t.arg({ type: OrganizationRefInput }) },
+    args: {
+      by: t.arg({
+        type: OrganizationRefInput,
+        description:
+          "Which organization; a member session's own when omitted (API keys must give it).",
+      }),
+    },
     resolve: async (query, _root, args, ctx) => {
       const id = await resolveOrganizationId(ctx.caller, locatorOf(args.by), 'by');
       return prisma.organization.findUniqueOrThrow({ ...query, where: { id } });
@@ -193,7 +226,13 @@ builder.mutationField('createOrganization', (t) =>
     description: 'Creates an organization (API keys only). Add its first owner with inviteMember.',
     errors: { types: [ConflictError, RedirectUrlNotAllowedError] },
     authScopes: { apiKey: true },
-    args: { input: t.arg({ type: CreateOrganizationInput, required: true }) },
+    args: {
+      input: t.arg({
+        type: CreateOrganizationInput,
+        required: true,
+        description: 'The organization.',
+      }),
+    },
     resolve: async (_root, { input }, ctx) => ({
       organization: await createOrganization(ctx, {
         name: input.name,
@@ -219,7 +258,13 @@ builder.mutationField('updateOrganization', (t) =>
         ownerLevel: touchesOwnerLevelSettings(input.settings),
       },
     }),
-    args: { input: t.arg({ type: UpdateOrganizationInput, required: true }) },
+    args: {
+      input: t.arg({
+        type: UpdateOrganizationInput,
+        required: true,
+        description: 'What to change.',
+      }),
+    },
     resolve: async (_root, { input }, ctx) => {
       const id = await resolveOrganizationId(ctx.caller, locatorOf(input.organization));
       return {
@@ -242,7 +287,12 @@ builder.mutationField('deleteOrganization', (t) =>
     authScopes: (_root, args) => ({
       permission: { organization: locatorOf(args.organization), permission: 'organization:delete' },
     }),
-    args: { organization: t.arg({ type: OrganizationRefInput }) },
+    args: {
+      organization: t.arg({
+        type: OrganizationRefInput,
+        description: "The organization to delete; a member session's own when omitted.",
+      }),
+    },
     resolve: async (_root, args, ctx) => {
       const id = await resolveOrganizationId(
         ctx.caller,

@@ -17,8 +17,11 @@ export const Role = builder.objectRef<RoleView>('Role').implement({
     'A set of permissions members hold by key: built-in (owner, admin, member) or custom to an organization.',
   fields: (t) => ({
     key: t.exposeString('key', { description: 'What Member.roles and invitations refer to.' }),
-    name: t.exposeString('name'),
-    description: t.exposeString('description', { nullable: true }),
+    name: t.exposeString('name', { description: 'A name for people.' }),
+    description: t.exposeString('description', {
+      nullable: true,
+      description: 'What the role is for; null when none was given.',
+    }),
     permissions: t.exposeStringList('permissions', {
       description: '"resource:action" strings, e.g. "invitation:create".',
     }),
@@ -31,7 +34,9 @@ export const Role = builder.objectRef<RoleView>('Role').implement({
 builder.prismaObjectField('Organization', 'roles', (t) =>
   t.field({
     type: [Role],
-    description: 'Every role of the organization: the built-in ones first, then custom roles.',
+    nullable: true,
+    description:
+      'Every role of the organization: the built-in ones first, then custom roles; null, with FORBIDDEN in errors[] at or under this path, without role:read.',
     authScopes: (organization) => ({
       permission: { organizationId: organization.id, permission: 'role:read' },
     }),
@@ -52,8 +57,8 @@ const CreateRoleInput = builder.inputType('CreateRoleInput', {
       description:
         'Up to 63 lowercase letters, digits, "-" and "_", starting with a letter; unique in the organization; not owner, admin or member.',
     }),
-    name: t.string({ required: true }),
-    description: t.string(),
+    name: t.string({ required: true, description: 'A name for people.' }),
+    description: t.string({ description: 'What the role is for.' }),
     permissions: t.stringList({
       required: true,
       description: 'Permissions you hold yourself, as "resource:action" strings.',
@@ -69,7 +74,7 @@ const UpdateRoleInput = builder.inputType('UpdateRoleInput', {
       description: 'Required for API keys; a member session defaults to its own.',
     }),
     key: t.string({ required: true, description: 'The role to change.' }),
-    name: t.string(),
+    name: t.string({ description: 'The new name.' }),
     description: t.string({ description: 'null clears it.' }),
     permissions: t.stringList({
       description:
@@ -98,7 +103,7 @@ builder.mutationField('createRole', (t) =>
     type: CreateRolePayload,
     description: 'Creates a custom role (permission role:create).',
     errors: { types: [ConflictError, RoleNotGrantableError] },
-    args: { input: t.arg({ type: CreateRoleInput, required: true }) },
+    args: { input: t.arg({ type: CreateRoleInput, required: true, description: 'The role.' }) },
     authScopes: (_root, { input }) => ({
       permission: { organization: locatorOf(input.organization), permission: 'role:create' },
     }),
@@ -122,7 +127,9 @@ builder.mutationField('updateRole', (t) =>
     description:
       "Changes a custom role's name, description or permissions (permission role:update).",
     errors: { types: [RoleNotGrantableError] },
-    args: { input: t.arg({ type: UpdateRoleInput, required: true }) },
+    args: {
+      input: t.arg({ type: UpdateRoleInput, required: true, description: 'What to change.' }),
+    },
     authScopes: (_root, { input }) => ({
       permission: { organization: locatorOf(input.organization), permission: 'role:update' },
     }),

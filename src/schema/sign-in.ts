@@ -13,8 +13,16 @@ import { locatorOf, OrganizationRefInput } from './organization.ts';
 const SendSignInLinkInput = builder.inputType('SendSignInLinkInput', {
   description: 'Who asks for a sign-in link, and where the link should lead.',
   fields: (t) => ({
-    organization: t.field({ type: OrganizationRefInput, required: true }),
-    email: t.string({ required: true, description: 'Compared case-insensitively.' }),
+    organization: t.field({
+      type: OrganizationRefInput,
+      required: true,
+      description: 'The organization to sign in to.',
+    }),
+    email: t.field({
+      type: 'EmailAddress',
+      required: true,
+      description: "The member's address, compared case-insensitively.",
+    }),
     redirectUrl: t.string({
       description:
         "Where the link points, with ?token= added; default: the organization's defaultRedirectUrl. Either must be on an allowed origin (REDIRECT_ORIGINS and the organization's allowedRedirectOrigins).",
@@ -41,7 +49,9 @@ builder.mutationField('sendSignInLink', (t) =>
       'Emails a one-time sign-in link (15 minutes) to an ACTIVE member; earlier unused links stop working. API keys only (your backend calls it for your login page: unauthenticated callers may use only token-bearing operations). Rate limited per client address and per email address (RateLimitedError), and answers the same whether or not the member exists.',
     errors: { types: [RateLimitedError, NoRedirectUrlError, RedirectUrlNotAllowedError] },
     authScopes: { apiKey: true },
-    args: { input: t.arg({ type: SendSignInLinkInput, required: true }) },
+    args: {
+      input: t.arg({ type: SendSignInLinkInput, required: true, description: 'Who and where.' }),
+    },
     resolve: async (_root, { input }, ctx) => {
       const { organization, ...fields } = input;
       await sendSignInLink(ctx, locatorOf(organization) ?? {}, fields);
@@ -53,9 +63,9 @@ builder.mutationField('sendSignInLink', (t) =>
 const RedeemSignInLinkPayload = builder.simpleObject('RedeemSignInLinkPayload', {
   description: 'A new session for the member the link was sent to.',
   fields: (t) => ({
-    session: t.field({ type: IssuedSession }),
-    member: t.field({ type: SessionMember }),
-    organization: t.field({ type: SessionOrganization }),
+    session: t.field({ type: IssuedSession, description: 'The new session.' }),
+    member: t.field({ type: SessionMember, description: 'The member signed in.' }),
+    organization: t.field({ type: SessionOrganization, description: 'Its organization.' }),
   }),
 });
 
@@ -65,7 +75,9 @@ builder.mutationField('redeemSignInLink', (t) =>
     description:
       'Exchanges the token from a sign-in link for a session (no credentials needed). A token works once; wrong, used, superseded and expired tokens all give InvalidTokenError. Throttled per client address and per token (RateLimitedError).',
     errors: { types: [InvalidTokenError, RateLimitedError] },
-    args: { token: t.arg.string({ required: true }) },
+    args: {
+      token: t.arg.string({ required: true, description: 'The token from the link (?token=).' }),
+    },
     resolve: (_root, args, ctx) => redeemSignInLink(ctx, args.token),
   }),
 );

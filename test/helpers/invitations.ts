@@ -166,7 +166,7 @@ export const ACCEPT = /* GraphQL */ `
 
 export const REVOKE = /* GraphQL */ `
   mutation Revoke($invitation: ID!) {
-    revokeInvitation(invitation: $invitation) {
+    revokeInvitation(id: $invitation) {
       __typename
       ... on RevokeInvitationPayload {
         invitation {
