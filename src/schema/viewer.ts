@@ -16,6 +16,15 @@ const ViewerKind = builder.enumType('ViewerKind', {
 
 const VIEWER_KINDS = { apiKey: 'API_KEY', member: 'MEMBER', anonymous: 'ANONYMOUS' } as const;
 
+/**
+ * Null on purpose, with no row to load: the query is read (spread) so that plugin-prisma's
+ * development check (onUnusedQuery, src/builder.ts) knows it was not forgotten.
+ */
+function noRow(query: object): null {
+  void { ...query };
+  return null;
+}
+
 const Viewer = builder.simpleObject('Viewer', {
   description: 'The caller of this request.',
   fields: (t) => ({
@@ -31,7 +40,7 @@ builder.objectFields(Viewer, (t) => ({
     resolve: (query, _viewer, _args, ctx) =>
       ctx.caller.kind === 'member'
         ? prisma.member.findUnique({ ...query, where: { id: ctx.caller.memberId } })
-        : null,
+        : noRow(query),
   }),
   organization: t.prismaField({
     type: 'Organization',
@@ -40,7 +49,7 @@ builder.objectFields(Viewer, (t) => ({
     resolve: (query, _viewer, _args, ctx) =>
       ctx.caller.kind === 'member'
         ? prisma.organization.findUnique({ ...query, where: { id: ctx.caller.organizationId } })
-        : null,
+        : noRow(query),
   }),
   sessionId: t.id({
     nullable: true,
