@@ -563,31 +563,22 @@ async function inviterOf(
   invitedByMemberId: string | null | undefined,
   field: string,
 ): Promise<{ memberId: string | null; apiKeyId: string | null }> {
-  if (ctx.caller.kind === 'member') return { memberId: ctx.caller.memberId, apiKeyId: null };
-  const apiKeyId = ctx.caller.kind === 'apiKey' ? ctx.caller.apiKeyId : null;
-  if (invitedByMemberId == null) return { memberId: null, apiKeyId };
-  const inviter = isUuid(invitedByMemberId)
-    ? await tx.member.findUnique({
-        where: { id: invitedByMemberId },
-        select: { organizationId: true, status: true },
-      })
-    : null;
-  if (!inviter || inviter.organizationId !== organizationId) throw new NotFoundError('Member');
-  if (inviter.status !== 'ACTIVE') {
-    throw new ValidationError(
-      `${field}.invitedByMemberId`,
-      'The inviting member must be an ACTIVE member of the organization',
-    );
-  }
-  return { memberId: invitedByMemberId, apiKeyId };
+  const named =
+    ctx.caller.kind !== 'member' && invitedByMemberId != null && isUuid(invitedByMemberId)
+      ? await tx.member.findUnique({
+          where: { id: invitedByMemberId },
+          select: { organizationId: true, status: true },
+        })
+      : null;
+  return inviterFrom(ctx, organizationId, invitedByMemberId, named, field);
 }
 
-/** inviterOf over the row readInviteState read (`actor`: the member named, or the caller). */
+/** Who sends it, over a row already read (`actor`: the member an API key names, or the caller). */
 function inviterFrom(
   ctx: Context,
   organizationId: string,
   invitedByMemberId: string | null | undefined,
-  actor: InviteState['actor'],
+  actor: Pick<NonNullable<InviteState['actor']>, 'organizationId' | 'status'> | null,
   field: string,
 ): { memberId: string | null; apiKeyId: string | null } {
   if (ctx.caller.kind === 'member') return { memberId: ctx.caller.memberId, apiKeyId: null };
