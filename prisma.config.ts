@@ -1,19 +1,22 @@
-// Prisma CLI configuration. Prisma's Rust engines cannot be downloaded on our machines, so the CLI
-// runs on the JavaScript engine with the `pg` driver adapter. The CLI is used only to generate the
-// client and to write migration SQL (`prisma migrate diff`); Roster applies migrations itself
-// (src/db/migrate.ts), on PostgreSQL and on the embedded database alike.
+// Prisma CLI configuration. The CLI is used only to generate the client (`prisma generate`, run by
+// npm install's postinstall); migration SQL is written by scripts/create-migration.ts and Roster
+// applies migrations itself (src/db/migrate.ts), on PostgreSQL and on the embedded database alike.
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'prisma/config';
 
-// The CLI resolves env("DATABASE_URL") even for `generate` and `validate`, and when it cannot it
-// silently falls back to downloading engines. Generating needs no database, so give it a placeholder.
-process.env.DATABASE_URL ??= 'postgresql://localhost:5432/roster';
+// Prisma 7's CLI makes sure its native schema engine is present before `generate`, `validate`,
+// `format` and `migrate`, and downloads it when it is not; our machines cannot reach Prisma's
+// download host. `generate` and `validate` never run that engine, and the CLI skips the download when
+// PRISMA_SCHEMA_ENGINE_BINARY names an existing file: point it at a stub that refuses to run.
+process.env.PRISMA_SCHEMA_ENGINE_BINARY ??= path.join(
+  path.dirname(fileURLToPath(import.meta.url)),
+  'prisma/schema-engine-unavailable.sh',
+);
 
 export default defineConfig({
   schema: 'prisma/schema.prisma',
-  engine: 'js',
-  experimental: { adapter: true },
-  async adapter() {
-    const { PrismaPg } = await import('@prisma/adapter-pg');
-    return new PrismaPg({ connectionString: process.env.DATABASE_URL ?? '' });
-  },
+  migrations: { path: 'prisma/migrations' },
+  // Only the CLI reads this (the server connects through src/db.ts); generating needs no database.
+  ...(process.env.DATABASE_URL ? { datasource: { url: process.env.DATABASE_URL } } : {}),
 });
