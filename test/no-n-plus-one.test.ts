@@ -1,8 +1,7 @@
 // PRODUCT.md's bar: listing an organization with 50 members and 50 invitations runs a small, fixed
 // number of SQL statements, whatever the page size. Statements are counted at the pg driver.
 import { describe, expect, it } from 'vitest';
-import { prisma } from '../src/db.ts';
-import { globalId, newApiKey, newMember, newOrganization } from './helpers/fixtures.ts';
+import { globalId, newApiKey, newMember, newMembers, newOrganization } from './helpers/fixtures.ts';
 import { useTestServer } from './helpers/server.ts';
 import { statementsDuring } from './helpers/statements.ts';
 
@@ -66,18 +65,14 @@ describe('listing an organization with 50 members and 50 invitations', () => {
     const key = await newApiKey();
     const org = await newOrganization();
     const owner = await newMember(org.id, ['owner']);
-    for (let i = 0; i < 49; i++) {
-      await prisma.member.create({
-        data: {
-          organizationId: org.id,
-          email: `m${i}@example.com`,
-          emailNormalized: `m${i}@example.com`,
-          status: 'ACTIVE',
-          roles: ['member'],
-          invitedByMemberId: owner.id,
-        },
-      });
-    }
+    await newMembers(
+      org.id,
+      Array.from({ length: 49 }, () => ({
+        roles: ['member'],
+        session: 'none' as const,
+        invitedByMemberId: owner.id,
+      })),
+    );
     for (let i = 0; i < 50; i++) {
       const res = await server.gql(
         `mutation($input: InviteMemberInput!) { inviteMember(input: $input) { __typename } }`,

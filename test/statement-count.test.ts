@@ -6,7 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import { ACCEPT, INVITE, SESSION_READ, sessionReadProblem } from '../bench/operations.ts';
 import { prisma } from '../src/db.ts';
-import { globalId, newApiKey, newMember, newOrganization } from './helpers/fixtures.ts';
+import { globalId, newApiKey, newMember, newMembers, newOrganization } from './helpers/fixtures.ts';
 import { orgRef, randomEmail, tokenOf } from './helpers/invitations.ts';
 import { useTestServer } from './helpers/server.ts';
 import { statementsDuring } from './helpers/statements.ts';
@@ -23,18 +23,14 @@ describe('statements per request on the hot paths', () => {
     const key = await newApiKey();
     const org = await newOrganization();
     const owner = await newMember(org.id, ['owner']);
-    for (let i = 0; i < 49; i++) {
-      await prisma.member.create({
-        data: {
-          organizationId: org.id,
-          email: `m${i}@example.com`,
-          emailNormalized: `m${i}@example.com`,
-          status: 'ACTIVE',
-          roles: ['member'],
-          invitedByMemberId: owner.id,
-        },
-      });
-    }
+    await newMembers(
+      org.id,
+      Array.from({ length: 49 }, () => ({
+        roles: ['member'],
+        session: 'none' as const,
+        invitedByMemberId: owner.id,
+      })),
+    );
 
     // As the bench invites: an API key, no inviter named. The listed invitations (below) name one.
     const invite = (notify: boolean, inviter?: string) =>

@@ -79,6 +79,8 @@ export interface MemberSpec {
   session?: 'live' | 'expired' | 'revoked' | 'none';
   email?: string;
   trustedMetadata?: Record<string, string>;
+  /** Who invited it (a member of the same organization). */
+  invitedByMemberId?: string;
 }
 
 export function randomAddress(prefix = 'm'): string {
@@ -103,6 +105,7 @@ export async function newMembers(
       status,
       roles: spec.roles,
       trustedMetadata: spec.trustedMetadata ?? {},
+      invitedByMemberId: spec.invitedByMemberId ?? null,
       activatedAt: status === 'INVITED' ? null : new Date(now),
       deactivatedAt: status === 'DEACTIVATED' ? new Date(now) : null,
     };
