@@ -279,7 +279,13 @@ describe('Organization.members', () => {
     const key = await newApiKey();
     const created = [];
     for (let i = 0; i < 5; i++) created.push(await memberWithStatus(org.id, 'ACTIVE'));
-    const newestFirst = created.map((member) => member.email).reverse();
+    // The connection's order: newest first, ties (members created in the same millisecond) by id.
+    const newestFirst = [...created]
+      .sort(
+        (a, b) =>
+          b.createdAt.getTime() - a.createdAt.getTime() || (a.id < b.id ? 1 : a.id > b.id ? -1 : 0),
+      )
+      .map((member) => member.email);
     const seen: string[] = [];
     let after: string | undefined;
     for (let page = 0; page < 3; page++) {
