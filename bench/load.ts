@@ -14,6 +14,8 @@ export interface LoadOptions {
   body(i: number): unknown;
   /** Why the parsed response is wrong, or null when it is right. */
   check(body: GraphQLBody): string | null;
+  /** The server process, to report the CPU time it spent per request (robust to a busy machine). */
+  server?: { cpuMs(): number };
 }
 
 export interface LoadResult {
@@ -24,6 +26,8 @@ export interface LoadResult {
   rate: number;
   p50: number;
   p99: number;
+  /** The server's CPU time (user + system) per request, when `server` was given. */
+  cpuMsPerRequest?: number;
   /** The first few distinct failure reasons, with counts. */
   problems: Map<string, number>;
 }
@@ -39,7 +43,11 @@ export async function load(options: LoadOptions): Promise<LoadResult> {
       problems.set(reason, (problems.get(reason) ?? 0) + 1);
     }
   };
-  const started = performance.now();
+  // Timed from the first request sent to the last response checked: autocannon's own run ends on
+  // its one-second tick, which would round every rate down to requests / whole seconds.
+  const cpuBefore = options.server?.cpuMs();
+  let started = Number.POSITIVE_INFINITY;
+  let finished = 0;
   const result = await autocannon({
     url: options.url,
     connections: Math.min(options.connections, options.requests),
@@ -53,8 +61,12 @@ export async function load(options: LoadOptions): Promise<LoadResult> {
     },
     requests: [
       {
-        setupRequest: (request) => ({ ...request, body: JSON.stringify(options.body(next++)) }),
+        setupRequest: (request) => {
+          if (next === 0) started = performance.now();
+          return { ...request, body: JSON.stringify(options.body(next++)) };
+        },
         onResponse: (status, body) => {
+          finished = performance.now();
           if (status !== 200) return fail(`HTTP ${status}: ${body.slice(0, 200)}`);
           let parsed: GraphQLBody;
           try {
@@ -69,13 +81,16 @@ export async function load(options: LoadOptions): Promise<LoadResult> {
       },
     ],
   });
-  const seconds = (performance.now() - started) / 1000;
+  const seconds = Math.max(finished - started, 1) / 1000;
+  const cpuMsPerRequest =
+    cpuBefore === undefined ? undefined : (options.server!.cpuMs() - cpuBefore) / options.requests;
   return {
     ok,
     failed,
     // Each of the requests must have had its response checked.
     unchecked: Math.max(0, options.requests - ok - failed, result.errors + result.timeouts),
     rate: ok / seconds,
+    cpuMsPerRequest,
     p50: result.latency.p50,
     p99: result.latency.p99,
     problems,

@@ -15,6 +15,8 @@ export interface Child {
   peakRssMb(): number;
   /** Resident set size now (VmRSS), in MB. */
   rssMb(): number;
+  /** CPU time used so far (user + system), in ms. */
+  cpuMs(): number;
   stop(): Promise<void>;
 }
 
@@ -23,6 +25,14 @@ function statusField(pid: number, field: string): number {
   const kb = new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(status)?.[1];
   if (!kb) throw new Error(`No ${field} for process ${pid}`);
   return Number(kb) / 1024;
+}
+
+/** utime + stime of a process from /proc/PID/stat (fields 14 and 15, in clock ticks of 10 ms). */
+export function cpuTimeMs(pid: number): number {
+  const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+  // The command name (field 2) may hold spaces; the fields after its closing parenthesis are fixed.
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) * 10;
 }
 
 export async function startChild(options: {
@@ -71,6 +81,7 @@ export async function startChild(options: {
           logFile,
           peakRssMb: () => statusField(pid, 'VmHWM'),
           rssMb: () => statusField(pid, 'VmRSS'),
+          cpuMs: () => cpuTimeMs(pid),
           async stop() {
             if (exited === undefined) proc.kill('SIGTERM');
             const timer = setTimeout(() => proc.kill('SIGKILL'), 15_000);

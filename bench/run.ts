@@ -91,7 +91,7 @@ function summarize(runs: LoadResult[]): Series {
 function checked(label: string, result: LoadResult): LoadResult {
   const bad = result.failed + result.unchecked;
   say(
-    `  ${label}: ${fmtRate(result.rate)}, p50 ${fmtMs(result.p50)}, p99 ${fmtMs(result.p99)}, ${result.ok} ok${bad ? `, ${result.failed} failed, ${result.unchecked} unchecked` : ''}`,
+    `  ${label}: ${fmtRate(result.rate)}, p50 ${fmtMs(result.p50)}, p99 ${fmtMs(result.p99)}${result.cpuMsPerRequest === undefined ? '' : `, server CPU ${result.cpuMsPerRequest.toFixed(2)} ms/request`}, ${result.ok} ok${bad ? `, ${result.failed} failed, ${result.unchecked} unchecked` : ''}`,
   );
   if (bad) {
     for (const [reason, count] of result.problems) say(`    ${count}× ${reason}`);
@@ -293,6 +293,7 @@ async function main() {
         label,
         await load({
           url: roster.url,
+          server: roster,
           connections,
           requests,
           headers: bearer,
@@ -336,6 +337,7 @@ async function main() {
         label,
         await load({
           url: floor!.url,
+          server: floor!,
           connections,
           requests,
           headers: bearer,
@@ -364,6 +366,7 @@ async function main() {
         label,
         await load({
           url: `${url}/api/auth/organization/invite-member`,
+          server: betterAuth!,
           connections,
           requests,
           headers,
@@ -517,6 +520,7 @@ async function main() {
           `Roster ${label}`,
           await load({
             url: roster.url,
+            server: roster,
             connections: 10,
             requests: round === 0 ? 50 : settings.reads,
             headers: { authorization: `Bearer ${boot.session.token}` },
@@ -528,6 +532,7 @@ async function main() {
           `bare Yoga ${label}`,
           await load({
             url: `${hello.url}/graphql`,
+            server: hello,
             connections: 10,
             requests: round === 0 ? 200 : Math.max(settings.reads, 2000),
             body: () => ({ query: '{ hello }' }),
@@ -558,6 +563,7 @@ async function main() {
         'preparing invitations',
         await load({
           url: roster.url,
+          server: roster,
           connections: 10,
           requests: settings.reads * settings.rounds,
           headers: bearer,
@@ -579,6 +585,7 @@ async function main() {
           `Roster ${round}`,
           await load({
             url: roster.url,
+            server: roster,
             connections: 10,
             requests: batch.length,
             body: (i) => ({ query: ACCEPT, variables: { token: batch[i] ?? 'ri_none' } }),
@@ -658,6 +665,7 @@ async function main() {
               `${workload}, ${name} ${round}`,
               await load({
                 url: roster.url,
+                server: roster,
                 connections,
                 requests,
                 headers: bearer,

@@ -7,6 +7,7 @@
 //     npx tsx bench/statement-log.ts
 import fs from 'node:fs';
 import pg from 'pg';
+import { setRedirectOrigins } from '../src/auth/redirect-origins.ts';
 import { openDatabase, prisma } from '../src/db.ts';
 import { createApiKey } from '../src/services/api-keys.ts';
 import { issueSession } from '../src/services/sessions.ts';
@@ -31,6 +32,8 @@ const database = await openDatabase({ url: url.toString(), poolSize: 2 });
 const marker = new pg.Client({ connectionString: url.toString() });
 await marker.connect();
 
+// The organization's links point at app.example.com, as in the bench.
+setRedirectOrigins(['https://app.example.com']);
 const yoga = createRosterYoga({ graphiql: false });
 const gql = async (query: string, variables: Record<string, unknown>, token?: string) => {
   const response = await yoga.fetch('http://roster.bench/graphql', {
