@@ -16,6 +16,8 @@ export interface LoadOptions {
   check(body: GraphQLBody): string | null;
   /** The server process, to report the CPU time it spent per request (robust to a busy machine). */
   server?: { cpuMs(): number };
+  /** The database's processes, when they run on this machine: their CPU time per request. */
+  database?: { cpuMs(): number };
 }
 
 export interface LoadResult {
@@ -28,6 +30,8 @@ export interface LoadResult {
   p99: number;
   /** The server's CPU time (user + system) per request, when `server` was given. */
   cpuMsPerRequest?: number;
+  /** The database's CPU time per request, when `database` was given. */
+  databaseCpuMsPerRequest?: number;
   /** The first few distinct failure reasons, with counts. */
   problems: Map<string, number>;
 }
@@ -46,6 +50,7 @@ export async function load(options: LoadOptions): Promise<LoadResult> {
   // Timed from the first request sent to the last response checked: autocannon's own run ends on
   // its one-second tick, which would round every rate down to requests / whole seconds.
   const cpuBefore = options.server?.cpuMs();
+  const databaseCpuBefore = options.database?.cpuMs();
   let started = Number.POSITIVE_INFINITY;
   let finished = 0;
   const result = await autocannon({
@@ -84,6 +89,10 @@ export async function load(options: LoadOptions): Promise<LoadResult> {
   const seconds = Math.max(finished - started, 1) / 1000;
   const cpuMsPerRequest =
     cpuBefore === undefined ? undefined : (options.server!.cpuMs() - cpuBefore) / options.requests;
+  const databaseCpuMsPerRequest =
+    databaseCpuBefore === undefined
+      ? undefined
+      : (options.database!.cpuMs() - databaseCpuBefore) / options.requests;
   return {
     ok,
     failed,
@@ -91,6 +100,7 @@ export async function load(options: LoadOptions): Promise<LoadResult> {
     unchecked: Math.max(0, options.requests - ok - failed, result.errors + result.timeouts),
     rate: ok / seconds,
     cpuMsPerRequest,
+    databaseCpuMsPerRequest,
     p50: result.latency.p50,
     p99: result.latency.p99,
     problems,

@@ -22,7 +22,7 @@ import {
   ORGANIZATION_INVITE_LIMIT,
 } from '../src/services/invitations/shared.ts';
 import { storedRateLimitKey } from '../src/services/rate-limits.ts';
-import { load, type LoadResult } from './load.ts';
+import { load as loadRun, type LoadOptions, type LoadResult } from './load.ts';
 import {
   ACCEPT,
   INVITATIONS_PAGE,
@@ -32,7 +32,7 @@ import {
   sessionReadProblem,
   type GraphQLBody,
 } from './operations.ts';
-import { startChild, type Child } from './processes.ts';
+import { localPostgresCpuMs, startChild, type Child } from './processes.ts';
 
 const { values: flags } = parseArgs({
   options: {
@@ -55,6 +55,12 @@ const settings = {
   emailWorker: env.BENCH_EMAIL_WORKER === 'true',
 };
 const databaseUrl = env.DATABASE_URL;
+// The database's CPU per request is measured when PostgreSQL runs on this machine (its processes
+// are visible in /proc); the embedded database runs inside Roster's process and counts there.
+const databaseIsLocal =
+  !!databaseUrl && ['127.0.0.1', 'localhost', '[::1]'].includes(new URL(databaseUrl).hostname);
+const load = (options: LoadOptions) =>
+  loadRun(databaseIsLocal ? { ...options, database: { cpuMs: localPostgresCpuMs } } : options);
 const root = path.resolve(import.meta.dirname, '..');
 const logDir = fs.mkdtempSync(path.join(os.tmpdir(), 'roster-bench-'));
 const say = (line: string) => console.log(line);
@@ -82,16 +88,33 @@ const fmtMs = (value: number) => `${Math.round(value)} ms`;
 interface Series {
   rate: number;
   p50: number;
+  /** Medians of the server's and the database's CPU ms per request, when measured. */
+  cpu?: number;
+  databaseCpu?: number;
 }
 function summarize(runs: LoadResult[]): Series {
-  return { rate: median(runs.map((r) => r.rate)), p50: median(runs.map((r) => r.p50)) };
+  const measured = (values: (number | undefined)[]) =>
+    values.every((value) => value !== undefined) ? median(values as number[]) : undefined;
+  return {
+    rate: median(runs.map((r) => r.rate)),
+    p50: median(runs.map((r) => r.p50)),
+    cpu: measured(runs.map((r) => r.cpuMsPerRequest)),
+    databaseCpu: measured(runs.map((r) => r.databaseCpuMsPerRequest)),
+  };
+}
+/** ", CPU 3.7 ms + PG 2.1 ms": CPU per request of the server and of PostgreSQL, when measured. */
+function cpuNote(series: Series): string {
+  if (series.cpu === undefined) return '';
+  const database =
+    series.databaseCpu === undefined ? '' : ` + PG ${series.databaseCpu.toFixed(1)} ms`;
+  return `, CPU ${series.cpu.toFixed(1)} ms${database}`;
 }
 
 /** Records failures of a run; returns the run. */
 function checked(label: string, result: LoadResult): LoadResult {
   const bad = result.failed + result.unchecked;
   say(
-    `  ${label}: ${fmtRate(result.rate)}, p50 ${fmtMs(result.p50)}, p99 ${fmtMs(result.p99)}${result.cpuMsPerRequest === undefined ? '' : `, server CPU ${result.cpuMsPerRequest.toFixed(2)} ms/request`}, ${result.ok} ok${bad ? `, ${result.failed} failed, ${result.unchecked} unchecked` : ''}`,
+    `  ${label}: ${fmtRate(result.rate)}, p50 ${fmtMs(result.p50)}, p99 ${fmtMs(result.p99)}${result.cpuMsPerRequest === undefined ? '' : `, server CPU ${result.cpuMsPerRequest.toFixed(2)} ms/request`}${result.databaseCpuMsPerRequest === undefined ? '' : `, PostgreSQL CPU ${result.databaseCpuMsPerRequest.toFixed(2)} ms/request`}, ${result.ok} ok${bad ? `, ${result.failed} failed, ${result.unchecked} unchecked` : ''}`,
   );
   if (bad) {
     for (const [reason, count] of result.problems) say(`    ${count}× ${reason}`);
@@ -443,21 +466,21 @@ async function main() {
         const b = summarize(runs.betterAuth);
         rows.push({
           workload,
-          roster: `${fmtRate(r.rate)}, p50 ${fmtMs(r.p50)}`,
-          comparison: `better-auth invite-member: ${fmtRate(b.rate)}, p50 ${fmtMs(b.p50)}`,
+          roster: `${fmtRate(r.rate)}, p50 ${fmtMs(r.p50)}${cpuNote(r)}`,
+          comparison: `better-auth invite-member: ${fmtRate(b.rate)}, p50 ${fmtMs(b.p50)}${cpuNote(b)}`,
           ratio: `${(r.rate / b.rate).toFixed(2)}×`,
         });
         const f = summarize(runs.floor);
         rows.push({
           workload: `  same`,
           roster: '',
-          comparison: `node:http + pg floor: ${fmtRate(f.rate)}, p50 ${fmtMs(f.p50)}`,
+          comparison: `node:http + pg floor: ${fmtRate(f.rate)}, p50 ${fmtMs(f.p50)}${cpuNote(f)}`,
           ratio: `${(r.rate / f.rate).toFixed(2)}×`,
         });
       } else {
         rows.push({
           workload,
-          roster: `${fmtRate(r.rate)}, p50 ${fmtMs(r.p50)}`,
+          roster: `${fmtRate(r.rate)}, p50 ${fmtMs(r.p50)}${cpuNote(r)}`,
           comparison: 'n/a (embedded database)',
           ratio: '',
         });
@@ -549,8 +572,8 @@ async function main() {
       const h = summarize(helloRuns);
       rows.push({
         workload: 'member session read, 10 connections',
-        roster: `${fmtRate(r.rate)}, p50 ${fmtMs(r.p50)}`,
-        comparison: `bare graphql-yoga { hello }: ${fmtRate(h.rate)}, p50 ${fmtMs(h.p50)}`,
+        roster: `${fmtRate(r.rate)}, p50 ${fmtMs(r.p50)}${cpuNote(r)}`,
+        comparison: `bare graphql-yoga { hello }: ${fmtRate(h.rate)}, p50 ${fmtMs(h.p50)}${cpuNote(h)}`,
         ratio: `${(r.rate / h.rate).toFixed(3)}×`,
       });
     }
@@ -610,7 +633,7 @@ async function main() {
       const f = floor ? summarize(floorRuns) : undefined;
       rows.push({
         workload: 'acceptInvitation, 10 connections',
-        roster: `${fmtRate(r.rate)}, p50 ${fmtMs(r.p50)}`,
+        roster: `${fmtRate(r.rate)}, p50 ${fmtMs(r.p50)}${cpuNote(r)}`,
         comparison: f ? `floor's invite rate: ${fmtRate(f.rate)}` : 'n/a (embedded database)',
         ratio: f ? `${(r.rate / f.rate).toFixed(2)}×` : '',
       });
