@@ -39,6 +39,9 @@ export const EMAIL_INVITE_LIMIT = RATE_LIMITS.invitePerAddress;
 export type InvitationRow = Prisma.InvitationGetPayload<object>;
 export type MemberRow = Prisma.MemberGetPayload<object>;
 export type OrganizationRow = Prisma.OrganizationGetPayload<object>;
+/** What a new session's payload (accept, sign-in) shows of its member and organization. */
+export type SessionMemberRow = Pick<MemberRow, 'id' | 'email' | 'name' | 'roles' | 'status'>;
+export type SessionOrganizationRow = Pick<OrganizationRow, 'id' | 'slug' | 'name'>;
 
 /** One invitation sent (new or re-sent): counts for the caller, the organization and the address. */
 export async function consumeInviteRateLimits(
