@@ -141,7 +141,11 @@ export async function acceptInvitation(
       roles: row.memberRoles!,
       status: 'ACTIVE',
     },
-    organization: { id: row.organizationId, slug: row.organizationSlug, name: row.organizationName },
+    organization: {
+      id: row.organizationId,
+      slug: row.organizationSlug,
+      name: row.organizationName,
+    },
     preview: {
       organizationName: row.organizationName,
       inviterName: row.inviterName,
@@ -153,7 +157,8 @@ export async function acceptInvitation(
   };
 }
 
-type AcceptRefusal = 'INVALID_TOKEN' | 'INVITES_DISABLED' | 'DOMAIN_NOT_ALLOWED' | 'SEAT_LIMIT_REACHED';
+type AcceptRefusal =
+  'INVALID_TOKEN' | 'INVITES_DISABLED' | 'DOMAIN_NOT_ALLOWED' | 'SEAT_LIMIT_REACHED';
 
 interface AcceptRow {
   refusal: AcceptRefusal | null;
