@@ -19,6 +19,7 @@ import {
   ValidationError,
 } from '../../errors.ts';
 import { auditActor, recordAudit } from '../audit.ts';
+import { rateLimitCounting, type RateLimitCount } from '../rate-limits.ts';
 import { granterFrom } from '../roles.ts';
 import { lockOrganization, ORGANIZATION_COLUMNS, seatsFitByCounters } from '../seats.ts';
 import {
@@ -38,7 +39,7 @@ import {
   assertInvitesAllowed,
   assertMayGrant,
   assertMayReceiveLink,
-  consumeInviteRateLimits,
+  inviteRateLimitChecks,
   DEFAULT_EXPIRATION_MINUTES,
   invitedMemberRow,
   MAX_BULK_INVITATIONS,
@@ -117,19 +118,27 @@ export async function inviteMember(
   }
   if (input.notify === false) assertMayReceiveLink(ctx.caller);
   const emailNormalized = normalizeEmail(input.email);
-  await consumeInviteRateLimits(ctx.caller, organizationId, emailNormalized);
+  const rateLimits = rateLimitCounting(
+    inviteRateLimitChecks(ctx.caller, organizationId, emailNormalized),
+  );
   // The token and its hash are made before any lock is taken.
   const token = newInvitationToken();
   try {
-    const done = await inviteWithoutTransaction(
-      ctx,
-      organizationId,
-      input,
-      emailNormalized,
-      token,
-      field,
-    );
-    if (done) return done;
+    if (mayInviteWithoutTransaction(ctx, input)) {
+      // Its first statement takes the rate-limit points too.
+      const done = await inviteWithoutTransaction(
+        ctx,
+        organizationId,
+        input,
+        emailNormalized,
+        token,
+        rateLimits,
+        field,
+      );
+      if (done) return done;
+    } else if (rateLimits) {
+      rateLimits.settle(await prisma.$queryRaw<RateLimitCount[]>(rateLimits.statement));
+    }
     return await prisma.$transaction((tx) =>
       inviteInTransaction(tx, ctx, organizationId, input, emailNormalized, token, field),
     );
@@ -178,9 +187,10 @@ export async function inviteMembers(
 /**
  * The common invite in two statements and no transaction: a new invitation by an API key granting
  * built-in roles (so neither custom roles nor a member's own grants matter), to an address with no
- * pending invitation, far from the seat and pending limits. The first statement reads, without any
- * lock, what the decision needs; every rule is checked on it in JS (a refusal is then a read-only
- * answer from a consistent snapshot); the second statement takes the organization's lock and
+ * pending invitation, far from the seat and pending limits. The first statement takes the
+ * rate-limit points and reads, without any lock, what the decision needs; every rule is checked on
+ * it in JS (a refusal is then a read-only answer from a consistent snapshot); the second statement
+ * takes the organization's lock and
  * writes only if what the decision rested on still holds, each part checked on the newest
  * committed row (a locked row, or a unique index):
  * - the organization's settings (policy, domains, limits, redirects, name) are unchanged, and the
@@ -191,8 +201,9 @@ export async function inviteMembers(
  *   transaction, so a pending invitation made since is caught by the same guard;
  * - the member an API key invites for is still an ACTIVE member of the organization (FOR SHARE).
  * The organization is locked for that one statement only, with no round trip inside the lock.
- * Returns null when the fast path does not apply or a guard failed: the caller then runs the
- * transactional path, which decides afresh under the lock.
+ * Returns null when the case is not the common one (a pending invitation, a limit within reach)
+ * or a guard failed: the caller then runs the transactional path, which decides afresh under the
+ * lock (the rate-limit points are taken already).
  */
 async function inviteWithoutTransaction(
   ctx: Context,
@@ -200,14 +211,15 @@ async function inviteWithoutTransaction(
   input: Invite,
   emailNormalized: string,
   token: InvitationToken,
+  rateLimits: ReturnType<typeof rateLimitCounting>,
   field: string,
 ): Promise<InviteResult | null> {
-  const roles = input.roles ?? ['member'];
-  if (ctx.caller.kind !== 'apiKey' || !roles.every(isBuiltinRole)) return null;
-  if (!isUuid(organizationId)) throw new NotFoundError('Organization');
+  // Not a uuid: no organization is found, after the rate limits are counted (as in the lock).
+  const id = isUuid(organizationId) ? organizationId : null;
   const actorId = actorIdOf(ctx, input);
   const rows = await prisma.$queryRaw<
     {
+      rateLimits: RateLimitCount[];
       organization: Record<string, unknown> | null;
       settings: string;
       member: Record<string, unknown> | null;
@@ -216,20 +228,23 @@ async function inviteWithoutTransaction(
       actor: InviteState['actor'];
     }[]
   >`
+    ${rateLimits ? Prisma.sql`WITH r AS (${rateLimits.statement})` : Prisma.empty}
     SELECT
+      ${rateLimits ? Prisma.sql`(SELECT coalesce(json_agg(r), '[]'::json) FROM r)` : Prisma.sql`'[]'::json`} AS "rateLimits",
       (SELECT row_to_json(x) FROM (SELECT ${ORGANIZATION_COLUMNS} FROM organizations o
-        WHERE o.id = ${organizationId}::uuid) x) AS organization,
-      (SELECT ${INVITE_SETTINGS} FROM organizations o WHERE o.id = ${organizationId}::uuid) AS settings,
+        WHERE o.id = ${id}::uuid) x) AS organization,
+      (SELECT ${INVITE_SETTINGS} FROM organizations o WHERE o.id = ${id}::uuid) AS settings,
       m.member, m.version AS "memberVersion",
       (SELECT row_to_json(i) FROM invitations i
-        WHERE i.organization_id = ${organizationId}::uuid AND i.email_normalized = ${emailNormalized}
+        WHERE i.organization_id = ${id}::uuid AND i.email_normalized = ${emailNormalized}
           AND i.status = 'PENDING' LIMIT 1) AS pending,
       ${actorSql(actorId)} AS actor
     FROM (SELECT NULL) AS one
       LEFT JOIN (SELECT row_to_json(m) AS member, m.xmin::text AS version FROM members m
-        WHERE m.organization_id = ${organizationId}::uuid
+        WHERE m.organization_id = ${id}::uuid
           AND m.email_normalized = ${emailNormalized}) m ON true`;
   const row = rows[0]!;
+  rateLimits?.settle(row.rateLimits);
   if (!row.organization) throw new NotFoundError('Organization');
   const organization = modelRow<OrganizationRow>(row.organization);
   // Near a limit the exact count is needed, and only the transactional path counts.
@@ -307,6 +322,14 @@ async function inviteInTransaction(
 }
 
 type InvitationToken = ReturnType<typeof newInvitationToken>;
+
+/**
+ * Whether inviteWithoutTransaction may decide: an API key granting built-in roles only, so that
+ * neither custom roles nor a member's own grants enter the decision.
+ */
+function mayInviteWithoutTransaction(ctx: Context, input: Invite): boolean {
+  return ctx.caller.kind === 'apiKey' && (input.roles ?? ['member']).every(isBuiltinRole);
+}
 
 /** The organization's settings an invite decides on, as one value (see inviteWithoutTransaction). */
 const INVITE_SETTINGS = Prisma.sql`md5(row(o.name, o.invite_policy, o.allowed_email_domains,

@@ -19,7 +19,7 @@ import {
   RoleNotGrantableError,
   UnknownRoleError,
 } from '../../errors.ts';
-import { callerKey, consumeRateLimits, RATE_LIMITS } from '../rate-limits.ts';
+import { callerKey, consumeRateLimits, RATE_LIMITS, type RateLimitCheck } from '../rate-limits.ts';
 import { granterOf, type Granter } from '../roles.ts';
 import { normalizeEmail } from '../validation.ts';
 import { isUuid } from '../validation.ts';
@@ -49,11 +49,20 @@ export async function consumeInviteRateLimits(
   organizationId: string,
   emailNormalized: string,
 ): Promise<void> {
-  await consumeRateLimits([
+  await consumeRateLimits(inviteRateLimitChecks(caller, organizationId, emailNormalized));
+}
+
+/** The limits one invitation sent counts against (see consumeInviteRateLimits). */
+export function inviteRateLimitChecks(
+  caller: Caller,
+  organizationId: string,
+  emailNormalized: string,
+): RateLimitCheck[] {
+  return [
     [RATE_LIMITS.invitePerCaller, callerKey(caller)],
     [RATE_LIMITS.invitePerOrganization, organizationId],
     [RATE_LIMITS.invitePerAddress, `${organizationId}:${emailNormalized}`],
-  ]);
+  ];
 }
 
 /**
