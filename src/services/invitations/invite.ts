@@ -190,9 +190,9 @@ export async function inviteMembers(
  * pending invitation, far from the seat and pending limits. The first statement takes the
  * rate-limit points and reads, without any lock, what the decision needs; every rule is checked on
  * it in JS (a refusal is then a read-only answer from a consistent snapshot); the second statement
- * takes the organization's lock and
- * writes only if what the decision rested on still holds, each part checked on the newest
- * committed row (a locked row, or a unique index):
+ * takes the organization's lock and writes only if what the decision rested on still holds, each
+ * part checked on the newest committed row (a locked row, or a unique index), since the
+ * statement's own snapshot predates its wait for the lock:
  * - the organization's settings (policy, domains, limits, redirects, name) are unchanged, and the
  *   seat and pending counters on the locked row still leave room (as seatsFitByCounters);
  * - the member row with this address is unchanged (its xmin, rechecked by the UPDATE on the newest
