@@ -17,6 +17,7 @@ import { createApiKey } from '../src/services/api-keys.ts';
 import { createRosterYoga } from '../src/yoga.ts';
 import { newApiKey, newMember, newOrganization } from './helpers/fixtures.ts';
 import {
+  INVITE,
   INVITE_RESULT_FIELDS,
   invited,
   madeUpInvitationToken,
@@ -300,6 +301,26 @@ describe('invitations', () => {
     expect(refused.__typename).toBe('RateLimitedError');
     // Another organization is not affected.
     await invited(server, await newApiKey(), (await newOrganization()).id);
+  });
+
+  it('count an invite once, also when it leaves the one-statement path (RATE_LIMIT_INVITE_PER_ADDRESS)', async () => {
+    configure({ RATE_LIMIT_INVITE_PER_ADDRESS: '3/1h' });
+    const key = await newApiKey();
+    const org = await newOrganization();
+    const email = randomEmail('once');
+    const send = async (input: object = {}) =>
+      only(
+        await server.gql(INVITE, { input: { organization: orgRef(org.id), email, ...input } }, key),
+      ).__typename as string;
+    expect(await send()).toBe('InviteMemberPayload');
+    // A pending invitation sends these through the transactional path after the first statement
+    // (which took the point): each counts once, so the third send is still allowed.
+    expect(await send({ resendIfPending: true })).toBe('InviteMemberPayload');
+    expect(await send({ resendIfPending: true })).toBe('InviteMemberPayload');
+    expect(await send({ resendIfPending: true })).toBe('RateLimitedError');
+    const [counter] = await prisma.$queryRaw<{ points: number }[]>`
+      SELECT points FROM rate_limits WHERE key = ${`invite-email:${org.id}:${email}`}`;
+    expect(counter?.points).toBe(4);
   });
 
   it('let one API key invite 1,000 people in an hour with the default limits', async () => {

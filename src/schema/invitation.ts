@@ -9,8 +9,8 @@ import {
   invitationByToken,
   type InvitationPreview as InvitationPreviewShape,
   type InvitationRow,
-  type MemberRow,
-  type OrganizationRow,
+  type SessionMemberRow,
+  type SessionOrganizationRow,
 } from '../services/invitations.ts';
 import type { IssuedSession as IssuedSessionShape } from '../services/sessions.ts';
 import { MemberStatus, totalCountOf } from './member.ts';
@@ -378,7 +378,7 @@ export const IssuedSession = builder.objectRef<IssuedSessionShape>('IssuedSessio
   }),
 });
 
-export const SessionMember = builder.objectRef<MemberRow>('SessionMember').implement({
+export const SessionMember = builder.objectRef<SessionMemberRow>('SessionMember').implement({
   description: 'The member a new session belongs to.',
   fields: (t) => ({
     id: t.globalID({
@@ -393,7 +393,7 @@ export const SessionMember = builder.objectRef<MemberRow>('SessionMember').imple
 });
 
 export const SessionOrganization = builder
-  .objectRef<OrganizationRow>('SessionOrganization')
+  .objectRef<SessionOrganizationRow>('SessionOrganization')
   .implement({
     description: 'The organization a new session belongs to.',
     fields: (t) => ({

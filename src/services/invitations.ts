@@ -11,6 +11,8 @@ export {
   type InvitationRow,
   type MemberRow,
   type OrganizationRow,
+  type SessionMemberRow,
+  type SessionOrganizationRow,
 } from './invitations/shared.ts';
 export {
   inviteMember,

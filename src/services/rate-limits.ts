@@ -7,7 +7,7 @@ import net from 'node:net';
 import { hashToken, looksLike, type TokenKind } from '../auth/tokens.ts';
 import type { Config } from '../config.ts';
 import type { Caller, Context } from '../context.ts';
-import { prisma } from '../db.ts';
+import { Prisma, prisma } from '../db.ts';
 import { RateLimitedError } from '../errors.ts';
 
 export interface RateLimitWindow {
@@ -116,15 +116,36 @@ export type RateLimitCheck = readonly [limit: RateLimit, key: string];
  * statement. Keys go in sorted, so two calls locking the same rows lock them in the same order.
  */
 export async function consumeRateLimits(checks: readonly RateLimitCheck[]): Promise<void> {
+  const counting = rateLimitCounting(checks);
+  if (!counting) return;
+  counting.settle(await prisma.$queryRaw<RateLimitCount[]>(counting.statement));
+}
+
+/** One counter as the statement returns it. */
+export interface RateLimitCount {
+  key: string;
+  points: number;
+  retryAfter: number;
+}
+
+/**
+ * consumeRateLimits in two halves, so that a caller may run the statement as a CTE of its own
+ * (`WITH r AS (statement) …`, returning its rows as JSON) and save a round trip: `statement`
+ * takes the points, `settle` throws RateLimitedError over the rows it returned. Null when every
+ * limit checked is off.
+ */
+export function rateLimitCounting(
+  checks: readonly RateLimitCheck[],
+): { statement: Prisma.Sql; settle(rows: readonly RateLimitCount[]): void } | null {
   const limits = new Map<string, RateLimitWindow>();
   for (const [limit, key] of checks) {
     const window = rateLimitWindow(limit);
     if (window) limits.set(storedRateLimitKey(limit, key), window);
   }
-  if (limits.size === 0) return;
+  if (limits.size === 0) return null;
   const keys = [...limits.keys()].sort();
   const durations = keys.map((key) => limits.get(key)!.durationSeconds);
-  const counted = await prisma.$queryRaw<{ key: string; points: number; retryAfter: number }[]>`
+  const statement = Prisma.sql`
     INSERT INTO rate_limits AS r (key, points, expire)
     SELECT t.key, 1, now() + t.seconds * interval '1 second'
     FROM unnest(${keys}::text[], ${durations}::int[]) AS t(key, seconds)
@@ -134,11 +155,18 @@ export async function consumeRateLimits(checks: readonly RateLimitCheck[]): Prom
         expire = CASE WHEN r.expire <= now() THEN excluded.expire ELSE r.expire END
     RETURNING r.key, r.points,
       greatest(1, ceil(extract(epoch FROM coalesce(r.expire, now()) - now())))::int AS "retryAfter"`;
-  let retryAfter = 0;
-  for (const row of counted) {
-    if (row.points > limits.get(row.key)!.points) retryAfter = Math.max(retryAfter, row.retryAfter);
-  }
-  if (retryAfter > 0) throw new RateLimitedError(retryAfter);
+  return {
+    statement,
+    settle(rows) {
+      let retryAfter = 0;
+      for (const row of rows) {
+        if (row.points > limits.get(row.key)!.points) {
+          retryAfter = Math.max(retryAfter, row.retryAfter);
+        }
+      }
+      if (retryAfter > 0) throw new RateLimitedError(retryAfter);
+    },
+  };
 }
 
 /** Deletes counters whose window has ended (a periodic sweep; an ended window is never read). */

@@ -16,10 +16,15 @@ export interface IssuedSession {
   expiresAt: Date;
 }
 
+/** A new session's token, the hash stored for it, and its expiry; the row is the caller's to write. */
+export function newSessionToken(): { token: string; hash: string; expiresAt: Date } {
+  const { token, hash } = generateToken('session');
+  return { token, hash, expiresAt: new Date(Date.now() + sessionTtlMinutes * 60_000) };
+}
+
 /** Issues a session for an active member, inside the caller's transaction. */
 export async function issueSession(tx: Transaction, memberId: string): Promise<IssuedSession> {
-  const { token, hash } = generateToken('session');
-  const expiresAt = new Date(Date.now() + sessionTtlMinutes * 60_000);
+  const { token, hash, expiresAt } = newSessionToken();
   const session = await tx.memberSession.create({ data: { memberId, tokenHash: hash, expiresAt } });
   return { id: session.id, token, expiresAt };
 }

@@ -129,6 +129,12 @@ export function conflictOnUnique(error: unknown, message: string): never {
   throw error;
 }
 
+/** A unique-constraint violation, from a model query (P2002) or a raw one (P2010 with 23505). */
 export function isUniqueViolation(error: unknown): boolean {
-  return error instanceof Prisma.PrismaClientKnownRequestError && error.code === 'P2002';
+  if (!(error instanceof Prisma.PrismaClientKnownRequestError)) return false;
+  if (error.code === 'P2002') return true;
+  const cause = (
+    error.meta?.driverAdapterError as { cause?: { originalCode?: unknown } } | undefined
+  )?.cause;
+  return error.code === 'P2010' && cause?.originalCode === '23505';
 }

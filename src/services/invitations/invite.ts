@@ -19,8 +19,9 @@ import {
   ValidationError,
 } from '../../errors.ts';
 import { auditActor, recordAudit } from '../audit.ts';
+import { rateLimitCounting, type RateLimitCount } from '../rate-limits.ts';
 import { granterFrom } from '../roles.ts';
-import { lockOrganization, seatsFitByCounters } from '../seats.ts';
+import { lockOrganization, ORGANIZATION_COLUMNS, seatsFitByCounters } from '../seats.ts';
 import {
   emailSchema,
   httpUrlSchema,
@@ -38,7 +39,7 @@ import {
   assertInvitesAllowed,
   assertMayGrant,
   assertMayReceiveLink,
-  consumeInviteRateLimits,
+  inviteRateLimitChecks,
   DEFAULT_EXPIRATION_MINUTES,
   invitedMemberRow,
   MAX_BULK_INVITATIONS,
@@ -117,10 +118,29 @@ export async function inviteMember(
   }
   if (input.notify === false) assertMayReceiveLink(ctx.caller);
   const emailNormalized = normalizeEmail(input.email);
-  await consumeInviteRateLimits(ctx.caller, organizationId, emailNormalized);
+  const rateLimits = rateLimitCounting(
+    inviteRateLimitChecks(ctx.caller, organizationId, emailNormalized),
+  );
+  // The token and its hash are made before any lock is taken.
+  const token = newInvitationToken();
   try {
+    if (mayInviteWithoutTransaction(ctx, input)) {
+      // Its first statement takes the rate-limit points too.
+      const done = await inviteWithoutTransaction(
+        ctx,
+        organizationId,
+        input,
+        emailNormalized,
+        token,
+        rateLimits,
+        field,
+      );
+      if (done) return done;
+    } else if (rateLimits) {
+      rateLimits.settle(await prisma.$queryRaw<RateLimitCount[]>(rateLimits.statement));
+    }
     return await prisma.$transaction((tx) =>
-      inviteInTransaction(tx, ctx, organizationId, input, emailNormalized, field),
+      inviteInTransaction(tx, ctx, organizationId, input, emailNormalized, token, field),
     );
   } catch (error) {
     if (isUniqueViolation(error)) throw await duplicateError(organizationId, input.email);
@@ -164,12 +184,122 @@ export async function inviteMembers(
   return results;
 }
 
+/**
+ * The common invite in two statements and no transaction: a new invitation by an API key granting
+ * built-in roles (so neither custom roles nor a member's own grants matter), to an address with no
+ * pending invitation, far from the seat and pending limits. The first statement takes the
+ * rate-limit points and reads, without any lock, what the decision needs; every rule is checked on
+ * it in JS (a refusal is then a read-only answer from a consistent snapshot); the second statement
+ * takes the organization's lock and writes only if what the decision rested on still holds, each
+ * part checked on the newest committed row (a locked row, or a unique index), since the
+ * statement's own snapshot predates its wait for the lock:
+ * - the organization's settings (policy, domains, limits, redirects, name) are unchanged, and the
+ *   seat and pending counters on the locked row still leave room (as seatsFitByCounters);
+ * - the member row with this address is unchanged (its xmin, rechecked by the UPDATE on the newest
+ *   version), or, when there was none, the INSERT meets the unique index on (organization,
+ *   address) if one was made since. Every new PENDING invitation writes its member row in the same
+ *   transaction, so a pending invitation made since is caught by the same guard;
+ * - the member an API key invites for is still an ACTIVE member of the organization (FOR SHARE).
+ * The organization is locked for that one statement only, with no round trip inside the lock.
+ * Returns null when the case is not the common one (a pending invitation, a limit within reach)
+ * or a guard failed: the caller then runs the transactional path, which decides afresh under the
+ * lock (the rate-limit points are taken already).
+ */
+async function inviteWithoutTransaction(
+  ctx: Context,
+  organizationId: string,
+  input: Invite,
+  emailNormalized: string,
+  token: InvitationToken,
+  rateLimits: ReturnType<typeof rateLimitCounting>,
+  field: string,
+): Promise<InviteResult | null> {
+  // Not a uuid: no organization is found, after the rate limits are counted (as in the lock).
+  const id = isUuid(organizationId) ? organizationId : null;
+  const actorId = actorIdOf(ctx, input);
+  const rows = await prisma.$queryRaw<
+    {
+      rateLimits: RateLimitCount[];
+      organization: Record<string, unknown> | null;
+      settings: string;
+      member: Record<string, unknown> | null;
+      memberVersion: string | null;
+      pending: Record<string, unknown> | null;
+      actor: InviteState['actor'];
+    }[]
+  >`
+    ${rateLimits ? Prisma.sql`WITH r AS (${rateLimits.statement})` : Prisma.empty}
+    SELECT
+      ${rateLimits ? Prisma.sql`(SELECT coalesce(json_agg(r), '[]'::json) FROM r)` : Prisma.sql`'[]'::json`} AS "rateLimits",
+      (SELECT row_to_json(x) FROM (SELECT ${ORGANIZATION_COLUMNS} FROM organizations o
+        WHERE o.id = ${id}::uuid) x) AS organization,
+      (SELECT ${INVITE_SETTINGS} FROM organizations o WHERE o.id = ${id}::uuid) AS settings,
+      m.member, m.version AS "memberVersion",
+      (SELECT row_to_json(i) FROM invitations i
+        WHERE i.organization_id = ${id}::uuid AND i.email_normalized = ${emailNormalized}
+          AND i.status = 'PENDING' LIMIT 1) AS pending,
+      ${actorSql(actorId)} AS actor
+    FROM (SELECT NULL) AS one
+      LEFT JOIN (SELECT row_to_json(m) AS member, m.xmin::text AS version FROM members m
+        WHERE m.organization_id = ${id}::uuid
+          AND m.email_normalized = ${emailNormalized}) m ON true`;
+  const row = rows[0]!;
+  rateLimits?.settle(row.rateLimits);
+  if (!row.organization) throw new NotFoundError('Organization');
+  const organization = modelRow<OrganizationRow>(row.organization);
+  // Near a limit the exact count is needed, and only the transactional path counts.
+  if (!seatsFitByCounters(organization, 1) || !pendingFitsByCounter(organization)) return null;
+  const plan = planInvite(
+    ctx,
+    organization,
+    {
+      member: row.member ? modelRow<MemberRow>(row.member) : null,
+      pending: row.pending ? modelRow<InvitationRow>(row.pending) : null,
+      customRoles: [],
+      actor: row.actor,
+      pendingInvitations: organization.pendingInvitationCount,
+    },
+    input,
+    emailNormalized,
+    token,
+    new Date(),
+    field,
+  );
+  // A pending invitation to re-send, or one past its expiry to write down: the transaction's.
+  if (plan.kind !== 'new' || plan.expiredPending) return null;
+  const guards = Prisma.sql`
+    org AS MATERIALIZED (
+      SELECT o.id FROM organizations o
+      WHERE o.id = ${organizationId}::uuid AND ${INVITE_SETTINGS} = ${row.settings}
+        AND (o.seat_limit IS NULL
+          OR o.active_member_count + o.pending_invitation_count + 1 <= o.seat_limit)
+        AND (o.pending_invitation_limit IS NULL
+          OR o.pending_invitation_count < o.pending_invitation_limit)
+      FOR UPDATE
+    ),
+    actor AS MATERIALIZED (
+      SELECT a.id FROM members a
+      WHERE a.id = ${actorId}::uuid AND a.organization_id = (SELECT id FROM org)
+        AND a.status = 'ACTIVE'
+      FOR SHARE
+    ),
+    ok AS MATERIALIZED (
+      SELECT 1 FROM org WHERE ${actorId}::uuid IS NULL OR EXISTS (SELECT 1 FROM actor)
+    ),`;
+  return writeInvite(ctx, organization, plan, {
+    guards,
+    condition: Prisma.sql`EXISTS (SELECT 1 FROM ok)`,
+    memberVersion: row.memberVersion,
+  });
+}
+
 async function inviteInTransaction(
   tx: Transaction,
   ctx: Context,
   organizationId: string,
   input: Invite,
   emailNormalized: string,
+  token: InvitationToken,
   field: string,
 ): Promise<InviteResult> {
   // Every change to an organization's invitations takes this lock first (see shared.ts); the
@@ -177,19 +307,104 @@ async function inviteInTransaction(
   const organization = await lockOrganization(tx, organizationId);
   const now = new Date();
   assertInvitesAllowed(organization, emailNormalized);
-
   const roles = input.roles ?? ['member'];
   const found = await readInviteState(tx, ctx, organization, input, roles, emailNormalized, now);
+  const plan = planInvite(ctx, organization, found, input, emailNormalized, token, now, field);
+  if (plan.kind === 'resend') {
+    return resendPending(tx, ctx, organization, plan.pending, input, field, now);
+  }
+  // Past its expiry but not yet swept: write the expiry down and invite afresh.
+  if (plan.expiredPending) await recordExpiry(tx, plan.expiredPending);
+  const result = await writeInvite(ctx, organization, plan, { db: tx });
+  // Only an UPDATE of a row deleted meanwhile writes nothing; every delete takes the lock we hold.
+  if (!result) throw new Error('inviteMember: the member row to reuse has gone');
+  return result;
+}
+
+type InvitationToken = ReturnType<typeof newInvitationToken>;
+
+/**
+ * Whether inviteWithoutTransaction may decide: an API key granting built-in roles only, so that
+ * neither custom roles nor a member's own grants enter the decision.
+ */
+function mayInviteWithoutTransaction(ctx: Context, input: Invite): boolean {
+  return ctx.caller.kind === 'apiKey' && (input.roles ?? ['member']).every(isBuiltinRole);
+}
+
+/** The organization's settings an invite decides on, as one value (see inviteWithoutTransaction). */
+const INVITE_SETTINGS = Prisma.sql`md5(row(o.name, o.invite_policy, o.allowed_email_domains,
+  o.seat_limit, o.pending_invitation_limit, o.default_invite_expiration_minutes,
+  o.default_redirect_url, o.allowed_redirect_origins)::text)`;
+
+/** The pending counter (an upper bound, see seatsFitByCounters) leaves room under the limit. */
+function pendingFitsByCounter(organization: OrganizationRow): boolean {
+  return (
+    organization.pendingInvitationLimit === null ||
+    organization.pendingInvitationCount < organization.pendingInvitationLimit
+  );
+}
+
+/** The member whose row an invite reads: the calling member, or the one an API key names. */
+function actorIdOf(ctx: Context, input: Invite): string | null {
+  if (ctx.caller.kind === 'member') return ctx.caller.memberId;
+  return input.invitedByMemberId != null && isUuid(input.invitedByMemberId)
+    ? input.invitedByMemberId
+    : null;
+}
+
+function actorSql(actorId: string | null): Prisma.Sql {
+  return actorId
+    ? Prisma.sql`(SELECT json_build_object('organizationId', a.organization_id, 'status', a.status,
+        'roles', a.roles, 'name', a.name, 'email', a.email) FROM members a WHERE a.id = ${actorId}::uuid)`
+    : Prisma.sql`NULL::json`;
+}
+
+/** What an invite decided: re-send a pending invitation, or write a new one. */
+type InvitePlan =
+  | { kind: 'resend'; pending: InvitationRow }
+  | {
+      kind: 'new';
+      /** A PENDING invitation past its expiry, to be written down as EXPIRED first. */
+      expiredPending: InvitationRow | null;
+      existingMember: MemberRow | null;
+      organizationId: string;
+      emailNormalized: string;
+      input: Invite;
+      roles: string[];
+      redirectUrl: string;
+      expiresAt: Date;
+      notify: boolean;
+      now: Date;
+      token: InvitationToken;
+      inviter: { memberId: string | null; apiKeyId: string | null };
+      inviterRow: InviteState['actor'];
+    };
+
+/**
+ * Every rule of a new invite over what was read (the organization and the invite state), in the
+ * order their errors are given; throws the first that fails. Pure: no database access.
+ */
+function planInvite(
+  ctx: Context,
+  organization: OrganizationRow,
+  found: InviteState,
+  input: Invite,
+  emailNormalized: string,
+  token: InvitationToken,
+  now: Date,
+  field: string,
+): InvitePlan {
+  assertInvitesAllowed(organization, emailNormalized);
+  const organizationId = organization.id;
+  const roles = input.roles ?? ['member'];
   const existingMember = found.member;
   if (existingMember?.status === 'ACTIVE') throw new AlreadyMemberError(input.email);
 
   const pending = found.pending;
   if (pending && pending.expiresAt > now) {
     if (!input.resendIfPending) throw new AlreadyInvitedError(input.email);
-    return resendPending(tx, ctx, organization, pending, input, field, now);
+    return { kind: 'resend', pending };
   }
-  // Past its expiry but not yet swept: write the expiry down and invite afresh.
-  if (pending) await recordExpiry(tx, pending);
 
   assertRestrictionFits(input.restrictedResourceIds != null, roles, field);
   // Re-inviting a former member reuses its row: the roles it held are replaced, so they count
@@ -221,14 +436,45 @@ async function inviteInTransaction(
     input.expirationMinutes ??
     organization.defaultInviteExpirationMinutes ??
     DEFAULT_EXPIRATION_MINUTES;
-  const notify = input.notify ?? true;
-  const { token, hash } = newInvitationToken();
-  const link = acceptLink(redirectUrl, token);
-  const expiresAt = minutesAfter(now, expirationMinutes);
+  return {
+    kind: 'new',
+    expiredPending: pending,
+    existingMember,
+    organizationId,
+    emailNormalized,
+    input,
+    roles,
+    redirectUrl,
+    expiresAt: minutesAfter(now, expirationMinutes),
+    notify: input.notify ?? true,
+    now,
+    token,
+    inviter,
+    inviterRow: found.actor,
+  };
+}
+
+/**
+ * The member row, the invitation, its email in the outbox and the audit event, in one statement
+ * (what invitedMemberRow, invitation.create, queueInvitationEmail and recordAudit would write).
+ * In a transaction holding the organization's lock (`db`), or on its own behind `guards` (CTEs
+ * ending in a comma) and `condition`, with the reused member row checked against `memberVersion`.
+ * Null when nothing was written.
+ */
+async function writeInvite(
+  ctx: Context,
+  organization: OrganizationRow,
+  plan: Extract<InvitePlan, { kind: 'new' }>,
+  how:
+    | { db: Transaction }
+    | { guards: Prisma.Sql; condition: Prisma.Sql; memberVersion: string | null },
+): Promise<InviteResult | null> {
+  const { input, existingMember, organizationId, emailNormalized, notify, now, inviter } = plan;
+  const link = acceptLink(plan.redirectUrl, plan.token.token);
   const terms = {
     email: input.email,
     name: input.name ?? existingMember?.name ?? null,
-    roles,
+    roles: plan.roles,
     trustedMetadata: JSON.stringify(input.trustedMetadata ?? {}),
     untrustedMetadata: JSON.stringify(input.untrustedMetadata ?? {}),
     hasRestrictedAccess: input.restrictedResourceIds != null,
@@ -236,6 +482,8 @@ async function inviteInTransaction(
     invitedByMemberId: inviter.memberId,
     invitedByApiKeyId: inviter.apiKeyId,
   };
+  const guarded = 'guards' in how;
+  const condition = guarded ? how.condition : Prisma.sql`true`;
   // The INVITED member row: a DEACTIVATED (re-invited) or left-over INVITED row is reused (it
   // keeps activatedAt and deactivatedAt, see invitedMemberRow), else a new one.
   const memberRow = existingMember
@@ -247,44 +495,48 @@ async function inviteInTransaction(
         invited_by_member_id = ${terms.invitedByMemberId}::uuid,
         invited_by_api_key_id = ${terms.invitedByApiKeyId}::uuid,
         status = 'INVITED', updated_at = now()
-      WHERE id = ${existingMember.id}::uuid RETURNING *`
+      WHERE id = ${existingMember.id}::uuid
+        ${guarded ? Prisma.sql`AND xmin = ${how.memberVersion}::xid` : Prisma.empty}
+        AND ${condition}
+      RETURNING *`
     : Prisma.sql`INSERT INTO members (organization_id, email, email_normalized, name, roles,
         trusted_metadata, untrusted_metadata, has_restricted_access, restricted_resource_ids,
         invited_by_member_id, invited_by_api_key_id, status, updated_at)
-      VALUES (${organizationId}::uuid, ${terms.email}, ${emailNormalized}, ${terms.name},
+      SELECT ${organizationId}::uuid, ${terms.email}, ${emailNormalized}, ${terms.name},
         ${terms.roles}::text[], ${terms.trustedMetadata}::jsonb, ${terms.untrustedMetadata}::jsonb,
         ${terms.hasRestrictedAccess}, ${terms.restrictedResourceIds}::text[],
-        ${terms.invitedByMemberId}::uuid, ${terms.invitedByApiKeyId}::uuid, 'INVITED', now())
+        ${terms.invitedByMemberId}::uuid, ${terms.invitedByApiKeyId}::uuid, 'INVITED', now()
+      WHERE ${condition}
       RETURNING *`;
   // The email's payload, as queueInvitationEmail writes it; the inviter was read with the checks.
   const emailPayload = {
     organizationName: organization.name,
-    inviterName: inviter.memberId ? (found.actor?.name ?? null) : null,
-    inviterEmail: inviter.memberId ? (found.actor?.email ?? null) : null,
-    roles,
-    expiresAt: expiresAt.toISOString(),
+    inviterName: inviter.memberId ? (plan.inviterRow?.name ?? null) : null,
+    inviterEmail: inviter.memberId ? (plan.inviterRow?.email ?? null) : null,
+    roles: plan.roles,
+    expiresAt: plan.expiresAt.toISOString(),
     recipientName: input.name ?? null,
   };
   const actor = auditActor(ctx.caller);
   const auditData = {
     email: input.email,
-    roles,
+    roles: plan.roles,
     reinvited: existingMember?.status === 'DEACTIVATED',
   };
-  // The member row, the invitation, its email in the outbox and the audit event, in one statement
-  // (what invitedMemberRow, invitation.create, queueInvitationEmail and recordAudit would write).
-  const rows = await tx.$queryRaw<
+  const db = guarded ? prisma : how.db;
+  const rows = await db.$queryRaw<
     { member: Record<string, unknown>; invitation: Record<string, unknown> }[]
   >`
-    WITH m AS (${memberRow}),
+    WITH ${guarded ? how.guards : Prisma.empty} m AS (${memberRow}),
     i AS (
       INSERT INTO invitations (organization_id, member_id, email, email_normalized, name, roles,
         token_hash, expires_at, redirect_url, template_id, locale, trusted_metadata,
         untrusted_metadata, has_restricted_access, restricted_resource_ids, notify,
         invited_by_member_id, invited_by_api_key_id, last_sent_at, updated_at)
       SELECT ${organizationId}::uuid, m.id, ${input.email}, ${emailNormalized},
-        ${input.name ?? null}, ${terms.roles}::text[], ${hash}, ${expiresAt.toISOString()}::timestamptz,
-        ${redirectUrl}, ${input.templateId ?? null}, ${input.locale ?? 'en'}::"Locale",
+        ${input.name ?? null}, ${terms.roles}::text[], ${plan.token.hash},
+        ${plan.expiresAt.toISOString()}::timestamptz, ${plan.redirectUrl},
+        ${input.templateId ?? null}, ${input.locale ?? 'en'}::"Locale",
         ${terms.trustedMetadata}::jsonb, ${terms.untrustedMetadata}::jsonb,
         ${terms.hasRestrictedAccess}, ${terms.restrictedResourceIds}::text[], ${notify},
         ${terms.invitedByMemberId}::uuid, ${terms.invitedByApiKeyId}::uuid,
@@ -309,8 +561,7 @@ async function inviteInTransaction(
     )
     SELECT row_to_json(m) AS member, row_to_json(i) AS invitation FROM m, i`;
   const written = rows[0];
-  // Only an UPDATE of a row deleted meanwhile writes nothing; every delete takes the lock we hold.
-  if (!written) throw new Error('inviteMember: the member row to reuse has gone');
+  if (!written) return null;
   const member = modelRow<MemberRow>(written.member);
   const invitation = modelRow<InvitationRow>(written.invitation);
   return { invitation, member, organization, acceptUrl: notify ? null : link };
@@ -357,12 +608,7 @@ async function readInviteState(
   // A member's permissions may come from custom roles; an API key's grant check only needs them
   // to know that a custom role asked for exists.
   const needRoles = ctx.caller.kind === 'member' || roles.some((role) => !isBuiltinRole(role));
-  const actorId =
-    ctx.caller.kind === 'member'
-      ? ctx.caller.memberId
-      : input.invitedByMemberId != null && isUuid(input.invitedByMemberId)
-        ? input.invitedByMemberId
-        : null;
+  const actorId = actorIdOf(ctx, input);
   // The organization's counters decide when no limit is near; only then are the pending,
   // unexpired invitations counted (see seatsFitByCounters).
   const countPending =
@@ -390,12 +636,7 @@ async function readInviteState(
               FROM custom_roles r WHERE r.organization_id = ${id}::uuid)`
           : Prisma.sql`'[]'::json`
       } AS "customRoles",
-      ${
-        actorId
-          ? Prisma.sql`(SELECT json_build_object('organizationId', a.organization_id, 'status', a.status,
-              'roles', a.roles, 'name', a.name, 'email', a.email) FROM members a WHERE a.id = ${actorId}::uuid)`
-          : Prisma.sql`NULL::json`
-      } AS actor,
+      ${actorSql(actorId)} AS actor,
       ${
         countPending
           ? Prisma.sql`(SELECT count(*)::int FROM invitations WHERE organization_id = ${id}::uuid
@@ -418,11 +659,25 @@ async function readInviteState(
  */
 function modelRow<T>(json: Record<string, unknown>): T {
   const row: Record<string, unknown> = {};
-  for (const [column, value] of Object.entries(json)) {
-    const name = column.replace(/_([a-z])/g, (_match, letter: string) => letter.toUpperCase());
-    row[name] = name.endsWith('At') && typeof value === 'string' ? new Date(value) : value;
+  for (const column in json) {
+    const value = json[column];
+    const field = fieldOf(column);
+    row[field.name] = field.timestamp && typeof value === 'string' ? new Date(value) : value;
   }
   return row as T;
+}
+
+/** Column name → field name (and whether it is a timestamp), worked out once per column. */
+const fields = new Map<string, { name: string; timestamp: boolean }>();
+
+function fieldOf(column: string): { name: string; timestamp: boolean } {
+  let field = fields.get(column);
+  if (!field) {
+    const name = column.replace(/_([a-z])/g, (_match, letter: string) => letter.toUpperCase());
+    field = { name, timestamp: name.endsWith('At') };
+    fields.set(column, field);
+  }
+  return field;
 }
 
 /** resendIfPending: the pending invitation gets a new token and expiry and the fields given. */

@@ -19,7 +19,7 @@ import {
   RoleNotGrantableError,
   UnknownRoleError,
 } from '../../errors.ts';
-import { callerKey, consumeRateLimits, RATE_LIMITS } from '../rate-limits.ts';
+import { callerKey, consumeRateLimits, RATE_LIMITS, type RateLimitCheck } from '../rate-limits.ts';
 import { granterOf, type Granter } from '../roles.ts';
 import { normalizeEmail } from '../validation.ts';
 import { isUuid } from '../validation.ts';
@@ -39,6 +39,9 @@ export const EMAIL_INVITE_LIMIT = RATE_LIMITS.invitePerAddress;
 export type InvitationRow = Prisma.InvitationGetPayload<object>;
 export type MemberRow = Prisma.MemberGetPayload<object>;
 export type OrganizationRow = Prisma.OrganizationGetPayload<object>;
+/** What a new session's payload (accept, sign-in) shows of its member and organization. */
+export type SessionMemberRow = Pick<MemberRow, 'id' | 'email' | 'name' | 'roles' | 'status'>;
+export type SessionOrganizationRow = Pick<OrganizationRow, 'id' | 'slug' | 'name'>;
 
 /** One invitation sent (new or re-sent): counts for the caller, the organization and the address. */
 export async function consumeInviteRateLimits(
@@ -46,11 +49,20 @@ export async function consumeInviteRateLimits(
   organizationId: string,
   emailNormalized: string,
 ): Promise<void> {
-  await consumeRateLimits([
+  await consumeRateLimits(inviteRateLimitChecks(caller, organizationId, emailNormalized));
+}
+
+/** The limits one invitation sent counts against (see consumeInviteRateLimits). */
+export function inviteRateLimitChecks(
+  caller: Caller,
+  organizationId: string,
+  emailNormalized: string,
+): RateLimitCheck[] {
+  return [
     [RATE_LIMITS.invitePerCaller, callerKey(caller)],
     [RATE_LIMITS.invitePerOrganization, organizationId],
     [RATE_LIMITS.invitePerAddress, `${organizationId}:${emailNormalized}`],
-  ]);
+  ];
 }
 
 /**
