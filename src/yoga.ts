@@ -4,6 +4,7 @@ import { GraphQLError } from 'graphql';
 import { createYoga, useErrorHandler, type Plugin, type YogaServerInstance } from 'graphql-yoga';
 import { RosterError } from './errors.ts';
 import { clientAddressOf, type Context, type TrustProxy } from './context.ts';
+import { useRequestBodyLimit } from './http/body-limit.ts';
 import { useGraphiQL } from './http/graphiql.ts';
 import { prisma } from './db.ts';
 import { corsOptions, useVaryOrigin } from './http/cors.ts';
@@ -117,8 +118,8 @@ export function createRosterYoga(options: YogaOptions = {}): RosterYoga {
     graphiql: false, // served by useGraphiQL (src/http/graphiql.ts)
     logging: log,
     cors: edge.corsOrigins.length ? corsOptions(edge.corsOrigins) : false,
-    // Counted as the body streams in (and from Content-Length first): 413 before reading it all.
-    maxRequestBodySize: edge.maxRequestBytes,
+    // useRequestBodyLimit (src/http/body-limit.ts) enforces MAX_REQUEST_BYTES instead.
+    maxRequestBodySize: false,
     // Uploads are not a thing here; a multipart body is refused like any non-JSON POST.
     multipart: false,
     batching: false,
@@ -147,6 +148,8 @@ export function createRosterYoga(options: YogaOptions = {}): RosterYoga {
       ...disclosurePlugins(edge),
       useSafeErrors(requestIdOf),
       useUnexpectedErrorLog(),
+      // Last, as Yoga places its own: it wraps whichever request parser the others left in place.
+      useRequestBodyLimit(edge.maxRequestBytes),
     ],
   });
 }
