@@ -45,12 +45,12 @@ function counted(request: Request, limit: number, fetchAPI: FetchAPI): Request {
  * also declares a Transfer-Encoding; so a body that came through it with a Content-Length within
  * the limit cannot exceed the limit, and needs no counting.
  */
-function framedByNode(serverContext: unknown): boolean {
+function framedByNode(serverContext: unknown, contentLength: string): boolean {
   const req = (serverContext as { req?: unknown } | undefined)?.req;
   return (
     req instanceof IncomingMessage &&
     req.headers['transfer-encoding'] === undefined &&
-    req.headers['content-length'] !== undefined
+    req.headers['content-length'] === contentLength
   );
 }
 
@@ -65,7 +65,7 @@ export function useRequestBodyLimit(limit: number): Plugin {
           });
         }
         if (Number(contentLength) > limit) throw bodyTooLarge();
-        if (framedByNode(serverContext)) return;
+        if (framedByNode(serverContext, contentLength)) return;
       }
       if (!requestParser || request.body == null) return;
       setRequestParser((req) => requestParser(counted(req, limit, fetchAPI)));
