@@ -6,7 +6,8 @@
 // embedded database, Roster rows only), BENCH_ROUNDS / --rounds (3), BENCH_REQUESTS / --requests
 // (invites per run, 600), BENCH_READS / --reads (reads and accepts per run, 300),
 // BENCH_SCALE / --scale (pending invitations in the scale case, 100000), BENCH_ONLY / --only
-// (comma-separated: invite10, invite50, read, accept, scale), BENCH_CPU_PROF / --cpu-prof DIR
+// (comma-separated: invite10, invite50, read, accept, scale, and pipeline: the fixed cost of the
+// HTTP + Yoga + plugin edge, a trivial query beside bare Yoga's, not in the default set), BENCH_CPU_PROF / --cpu-prof DIR
 // (write a V8 CPU profile of the Roster server there), BENCH_EMAIL_WORKER=true (deliver mail to the
 // local sink during the run; off by default).
 import { execFile } from 'node:child_process';
@@ -483,6 +484,80 @@ async function main() {
           roster: `${fmtRate(r.rate)}, p50 ${fmtMs(r.p50)}${cpuNote(r)}`,
           comparison: 'n/a (embedded database)',
           ratio: '',
+        });
+      }
+    }
+
+    if (settings.only.has('pipeline')) {
+      // The edge alone: a query that reads no table beyond the session lookup, and one that reads
+      // none at all, beside bare Yoga. The CPU time per request is the pipeline's fixed cost.
+      say('\nPipeline: trivial queries through the whole edge, 10 connections');
+      const requests = Math.max(settings.reads, 2000);
+      const cases: {
+        workload: string;
+        headers: Record<string, string>;
+        query: string;
+        check: (body: GraphQLBody) => string | null;
+      }[] = [
+        {
+          workload: 'pipeline: { viewer { kind } }, member session',
+          headers: { authorization: `Bearer ${boot.session.token}` },
+          query: '{ viewer { kind } }',
+          check: (body: GraphQLBody) =>
+            body.data?.viewer?.kind === 'MEMBER' ? null : JSON.stringify(body).slice(0, 200),
+        },
+        {
+          workload: 'pipeline: { __typename }, anonymous',
+          headers: {},
+          query: '{ __typename }',
+          check: (body: GraphQLBody) =>
+            body.data?.__typename === 'Query' ? null : JSON.stringify(body).slice(0, 200),
+        },
+      ];
+      const helloRuns: LoadResult[] = [];
+      const caseRuns = cases.map(() => [] as LoadResult[]);
+      for (let round = 0; round <= settings.rounds; round++) {
+        const label = round === 0 ? 'warm-up' : `${round}`;
+        for (const [i, c] of cases.entries()) {
+          const run = checked(
+            `${c.query} ${label}`,
+            await load({
+              url: roster.url,
+              server: roster,
+              connections: 10,
+              requests: round === 0 ? 200 : requests,
+              headers: c.headers,
+              body: () => ({ query: c.query }),
+              check: c.check,
+            }),
+          );
+          if (round > 0) caseRuns[i]!.push(run);
+        }
+        const helloRun = checked(
+          `bare Yoga ${label}`,
+          await load({
+            url: `${hello.url}/graphql`,
+            server: hello,
+            connections: 10,
+            requests: round === 0 ? 200 : requests,
+            body: () => ({ query: '{ hello }' }),
+            check: (body) =>
+              body.data?.hello === 'world' ? null : JSON.stringify(body).slice(0, 200),
+          }),
+        );
+        if (round > 0) helloRuns.push(helloRun);
+      }
+      const cpu = (runs: LoadResult[]) => median(runs.map((r) => r.cpuMsPerRequest ?? NaN));
+      const h = summarize(helloRuns);
+      const hCpu = cpu(helloRuns);
+      for (const [i, c] of cases.entries()) {
+        const r = summarize(caseRuns[i]!);
+        const rCpu = cpu(caseRuns[i]!);
+        rows.push({
+          workload: c.workload,
+          roster: `${fmtRate(r.rate)}, CPU ${rCpu.toFixed(2)} ms/req`,
+          comparison: `bare graphql-yoga { hello }: ${fmtRate(h.rate)}, CPU ${hCpu.toFixed(2)} ms/req`,
+          ratio: `${(r.rate / h.rate).toFixed(2)}× (CPU ${(rCpu / hCpu).toFixed(1)}×)`,
         });
       }
     }

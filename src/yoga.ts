@@ -4,6 +4,7 @@ import { GraphQLError } from 'graphql';
 import { createYoga, useErrorHandler, type Plugin, type YogaServerInstance } from 'graphql-yoga';
 import { RosterError } from './errors.ts';
 import { clientAddressOf, type Context, type TrustProxy } from './context.ts';
+import { useRequestBodyLimit } from './http/body-limit.ts';
 import { useGraphiQL } from './http/graphiql.ts';
 import { prisma } from './db.ts';
 import { corsOptions, useVaryOrigin } from './http/cors.ts';
@@ -42,27 +43,28 @@ function requestIdOf(request: Request): string {
   return id;
 }
 
-const requestStarts = new WeakMap<Request, number>();
+/** When each request started and its path, for its log line. */
+const requestStarts = new WeakMap<Request, { started: number; path: string }>();
 
 /** Echoes the request id and logs one line per request with it. */
 function useRequestLog(): Plugin {
   return {
-    onRequest({ request }) {
+    onRequest({ request, url }) {
       requestIdOf(request);
-      requestStarts.set(request, performance.now());
+      requestStarts.set(request, { started: performance.now(), path: url.pathname });
     },
     onResponse({ request, response, serverContext }) {
       const requestId = requestIdOf(request);
       response.headers.set(REQUEST_ID_HEADER, requestId);
-      const started = requestStarts.get(request);
-      const url = new URL(request.url);
+      const start = requestStarts.get(request);
       log.info(
         {
           requestId,
           method: request.method,
-          path: url.pathname,
+          path: start?.path ?? new URL(request.url).pathname,
           status: response.status,
-          durationMs: started === undefined ? undefined : Math.round(performance.now() - started),
+          durationMs:
+            start === undefined ? undefined : Math.round(performance.now() - start.started),
           remote: (serverContext as { req?: { socket?: { remoteAddress?: string } } })?.req?.socket
             ?.remoteAddress,
         },
@@ -89,17 +91,20 @@ function useUnexpectedErrorLog(): Plugin<Context> {
 /** /healthz: the process is up. /readyz: the database answers. */
 function useHealthChecks(): Plugin {
   return {
-    async onRequest({ url, endResponse, fetchAPI }) {
+    // Synchronous for every other path: an async hook would put each request's chain on promises.
+    onRequest({ url, endResponse, fetchAPI }) {
       if (url.pathname === '/healthz') {
         endResponse(fetchAPI.Response.json({ status: 'ok' }));
       } else if (url.pathname === '/readyz') {
-        try {
-          await prisma.$queryRaw`SELECT 1`;
-          endResponse(fetchAPI.Response.json({ status: 'ready' }));
-        } catch (error) {
-          logger.warn({ err: error }, 'readiness check failed');
-          endResponse(fetchAPI.Response.json({ status: 'unavailable' }, { status: 503 }));
-        }
+        return Promise.resolve()
+          .then(() => prisma.$queryRaw`SELECT 1`)
+          .then(
+            () => endResponse(fetchAPI.Response.json({ status: 'ready' })),
+            (error: unknown) => {
+              logger.warn({ err: error }, 'readiness check failed');
+              endResponse(fetchAPI.Response.json({ status: 'unavailable' }, { status: 503 }));
+            },
+          );
       }
     },
   };
@@ -117,8 +122,8 @@ export function createRosterYoga(options: YogaOptions = {}): RosterYoga {
     graphiql: false, // served by useGraphiQL (src/http/graphiql.ts)
     logging: log,
     cors: edge.corsOrigins.length ? corsOptions(edge.corsOrigins) : false,
-    // Counted as the body streams in (and from Content-Length first): 413 before reading it all.
-    maxRequestBodySize: edge.maxRequestBytes,
+    // useRequestBodyLimit (src/http/body-limit.ts) enforces MAX_REQUEST_BYTES instead.
+    maxRequestBodySize: false,
     // Uploads are not a thing here; a multipart body is refused like any non-JSON POST.
     multipart: false,
     batching: false,
@@ -147,6 +152,8 @@ export function createRosterYoga(options: YogaOptions = {}): RosterYoga {
       ...disclosurePlugins(edge),
       useSafeErrors(requestIdOf),
       useUnexpectedErrorLog(),
+      // Last, as Yoga places its own: it wraps whichever request parser the others left in place.
+      useRequestBodyLimit(edge.maxRequestBytes),
     ],
   });
 }

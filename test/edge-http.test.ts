@@ -1,6 +1,7 @@
 // GraphQL over HTTP, strictly, over a real socket: JSON-only POSTs, a CSRF header on GETs, a body
 // size limit, no batching; CORS from an allow-list; the security headers.
 import http from 'node:http';
+import net from 'node:net';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { prisma } from '../src/db.ts';
 import { createRosterYoga } from '../src/yoga.ts';
@@ -144,6 +145,13 @@ describe('strings PostgreSQL cannot store', () => {
         }),
       ]);
     }
+    // The literals' verdict is kept per document: the same document is refused again.
+    const again = await server.gql(
+      `{ organization(by: { slug: "a\\u0000b" }) { __typename } }`,
+      {},
+      key,
+    );
+    expect(again.errors?.[0]?.message).toBe('Strings may not contain the NUL character (U+0000)');
     const fine = await server.gql(query, { slug: 'no-such-organization' }, key);
     expect(fine.errors).toBeUndefined();
     expect(fine.data!.organization.__typename).toBe('NotFoundError');
@@ -190,6 +198,63 @@ describe('body size', () => {
       const small = await rawPost(padded(90_000), chunked);
       expect(small.status).toBe(200);
       expect(JSON.parse(small.text)).toEqual({ data: { __typename: 'Query' } });
+    }
+  });
+
+  it('counts the body of an in-process request whatever its Content-Length claims', async () => {
+    // Only Node's HTTP parser holds a body to its Content-Length; a Request handed to yoga.fetch
+    // may claim 100 bytes and carry 3,000.
+    const yoga = createRosterYoga({ edge: { maxRequestBytes: 2_000 } });
+    const res = await yoga.fetch('http://roster.test/graphql', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'content-length': '100' },
+      body: padded(3_000),
+    });
+    expect(res.status).toBe(413);
+    expect(await res.text()).toMatch(/Request body too large/);
+  });
+
+  it('refuses a Content-Length that is not one number, and one that also says chunked', async () => {
+    for (const contentLength of ['-1', '10, 10', 'abc']) {
+      const res = await server.yoga.fetch('http://roster.test/graphql', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'content-length': contentLength },
+        body: padded(10),
+      });
+      expect(res.status, contentLength).toBe(400);
+    }
+    // Node's parser refuses Content-Length beside Transfer-Encoding before Yoga sees the request:
+    // so over a socket a Content-Length always frames the body (src/http/body-limit.ts).
+    const status = await new Promise<number>((resolve, reject) => {
+      const socket = net.connect(Number(new URL(base).port), '127.0.0.1', () => {
+        socket.end(
+          'POST /graphql HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n' +
+            'Content-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n',
+        );
+      });
+      let text = '';
+      socket.on('data', (chunk: Buffer) => (text += chunk.toString()));
+      socket.on('end', () => resolve(Number(/^HTTP\/1\.1 (\d+)/.exec(text)?.[1] ?? 0)));
+      socket.on('error', reject);
+    });
+    expect(status).toBe(400);
+  });
+
+  it('follows MAX_REQUEST_BYTES over a socket, to the byte', async () => {
+    const yoga = createRosterYoga({ edge: { maxRequestBytes: 2_000 } });
+    const url = await server.listen(yoga);
+    for (const [bytes, expected] of [
+      [2_000, 200],
+      [2_001, 413],
+    ] as const) {
+      const body = JSON.stringify({ query: '{ __typename }', variables: { pad: '' } });
+      const padding = 'x'.repeat(bytes - Buffer.byteLength(body));
+      const res = await fetch(`${url}/graphql`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ query: '{ __typename }', variables: { pad: padding } }),
+      });
+      expect(res.status, `${bytes} bytes`).toBe(expected);
     }
   });
 

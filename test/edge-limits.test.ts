@@ -231,6 +231,50 @@ describe('cost', () => {
     expect(defaults.errors).toBeUndefined();
   });
 
+  it('costs each request of one document anew when variables size its lists, and each operation of a document by itself', async () => {
+    // The cost of a document no variable sizes is kept per document and operation (src/http/cost.ts):
+    // a cached answer must never stand in for another operation's or other variables' cost.
+    const byVariable = fanOut('$n');
+    for (const [n, refused] of [
+      [5, false],
+      [100, true],
+      [5, false],
+      [100, true],
+    ] as const) {
+      const res = await server.gql(byVariable, { n }, owner.token);
+      expect(res.errors?.[0]?.extensions?.code, `first: ${n}`).toBe(
+        refused ? 'COST_LIMIT_EXCEEDED' : undefined,
+      );
+    }
+    const twoOperations = `query Cheap { viewer { kind } }\n${fanOut('100')}`;
+    const run = async (operationName: string) => {
+      const response = await server.yoga.fetch('http://roster.test/graphql', {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json',
+          accept: 'application/graphql-response+json',
+          authorization: `Bearer ${owner.token}`,
+        },
+        body: JSON.stringify({ query: twoOperations, operationName }),
+      });
+      const body = (await response.json()) as {
+        data?: unknown;
+        errors?: { extensions?: { code?: string } }[];
+      };
+      return { status: response.status, ...body };
+    };
+    for (const operationName of ['Cheap', 'Fan', 'Cheap', 'Fan']) {
+      const res = await run(operationName);
+      if (operationName === 'Fan') {
+        expect(res.status).toBe(400);
+        expect(res.errors?.[0]?.extensions?.code).toBe('COST_LIMIT_EXCEEDED');
+      } else {
+        expect(res.errors).toBeUndefined();
+        expect(res.data).toEqual({ viewer: { kind: 'MEMBER' } });
+      }
+    }
+  });
+
   it('counts nodes(ids:) by the number of ids, also when they come as a variable', async () => {
     const key = await newApiKey();
     const ids = Array.from({ length: 300 }, () => globalId('Organization', orgIds[0]!));

@@ -29,23 +29,29 @@ export const DEFAULT_LIST_SIZE = 10;
 
 type Variables = Readonly<Record<string, unknown>>;
 
-function argumentValue(node: ValueNode | undefined, variables: Variables): unknown {
-  if (!node) return undefined;
-  if (node.kind === Kind.VARIABLE) return variables[node.name.value];
-  if (node.kind === Kind.INT) return Number.parseInt(node.value, 10);
-  if (node.kind === Kind.LIST) return node.values;
-  return undefined;
-}
-
 class CostEstimator {
   private readonly fragmentCosts = new Map<string, number>();
   private readonly inProgress = new Set<string>();
+
+  /** Whether a variable's value sized a list: then the cost holds for these variables only. */
+  usedVariables = false;
 
   constructor(
     private readonly schema: GraphQLSchema,
     private readonly fragments: ReadonlyMap<string, FragmentDefinitionNode>,
     private readonly variables: Variables,
   ) {}
+
+  private argumentValue(node: ValueNode | undefined): unknown {
+    if (!node) return undefined;
+    if (node.kind === Kind.VARIABLE) {
+      this.usedVariables = true;
+      return this.variables[node.name.value];
+    }
+    if (node.kind === Kind.INT) return Number.parseInt(node.value, 10);
+    if (node.kind === Kind.LIST) return node.values;
+    return undefined;
+  }
 
   /** Fields a selection set can produce under one parent; `pageSize` sizes its list fields. */
   selectionSetCost(
@@ -105,8 +111,8 @@ class CostEstimator {
     args: ReadonlyMap<string, ValueNode>,
   ): number | undefined {
     if (!field.args.some((arg) => arg.name === 'first' || arg.name === 'last')) return undefined;
-    const first = argumentValue(args.get('first'), this.variables);
-    const last = argumentValue(args.get('last'), this.variables);
+    const first = this.argumentValue(args.get('first'));
+    const last = this.argumentValue(args.get('last'));
     const requested = [first, last].filter((value): value is number => typeof value === 'number');
     const size = requested.length ? Math.max(...requested) : DEFAULT_PAGE_SIZE;
     return Math.min(Math.max(size, 0), MAX_PAGE_SIZE);
@@ -119,13 +125,20 @@ class CostEstimator {
   ): number {
     for (const arg of field.args) {
       if (!isListType(getNullableType(arg.type))) continue;
-      const value = argumentValue(args.get(arg.name), this.variables);
+      const value = this.argumentValue(args.get(arg.name));
       if (Array.isArray(value)) return value.length;
       if (value !== undefined && value !== null) return 1; // a single value coerced to a list
     }
     return DEFAULT_LIST_SIZE;
   }
 }
+
+/**
+ * Costs that no variable decides, by schema, document and operation name. Yoga hands out one
+ * DocumentNode per distinct document text (its parse cache), so a client's fixed queries are
+ * costed once; a document whose lists are sized by variables is costed on every request.
+ */
+const fixedCosts = new WeakMap<GraphQLSchema, WeakMap<DocumentNode, Map<string | null, number>>>();
 
 /** The most fields the operation's response can hold, with these variables. */
 export function operationCost(
@@ -134,6 +147,10 @@ export function operationCost(
   operationName: string | null | undefined,
   variables: Variables,
 ): number {
+  let bySchema = fixedCosts.get(schema);
+  if (!bySchema) fixedCosts.set(schema, (bySchema = new WeakMap()));
+  const known = bySchema.get(document)?.get(operationName ?? null);
+  if (known !== undefined) return known;
   const operation = getOperationAST(document, operationName);
   const root = operation && schema.getRootType(operation.operation);
   if (!operation || !root) return 0;
@@ -142,11 +159,14 @@ export function operationCost(
     if (definition.kind === Kind.FRAGMENT_DEFINITION)
       fragments.set(definition.name.value, definition);
   }
-  return new CostEstimator(schema, fragments, variables).selectionSetCost(
-    operation.selectionSet,
-    root,
-    undefined,
-  );
+  const estimator = new CostEstimator(schema, fragments, variables);
+  const cost = estimator.selectionSetCost(operation.selectionSet, root, undefined);
+  if (!estimator.usedVariables) {
+    let byName = bySchema.get(document);
+    if (!byName) bySchema.set(document, (byName = new Map()));
+    byName.set(operationName ?? null, cost);
+  }
+  return cost;
 }
 
 /** Refuses, before execution, an operation whose response could exceed `maxCost` fields. */

@@ -30,7 +30,7 @@ export function pagePolicy(html: string): string {
 
 export function useSecurityHeaders(options: { hstsMaxAge: number | undefined }): Plugin {
   return {
-    async onResponse({ response }) {
+    onResponse({ response }) {
       const headers = response.headers;
       headers.set('x-content-type-options', 'nosniff');
       headers.set('referrer-policy', 'no-referrer');
@@ -40,11 +40,15 @@ export function useSecurityHeaders(options: { hstsMaxAge: number | undefined }):
           `max-age=${options.hstsMaxAge}; includeSubDomains`,
         );
       }
-      const isPage = headers.get('content-type')?.startsWith('text/html') ?? false;
-      headers.set(
-        'content-security-policy',
-        isPage ? pagePolicy(await response.clone().text()) : API_POLICY,
-      );
+      if (!headers.get('content-type')?.startsWith('text/html')) {
+        headers.set('content-security-policy', API_POLICY);
+        return;
+      }
+      // Only a page reads its own body (for its scripts' hashes): API answers stay synchronous.
+      return response
+        .clone()
+        .text()
+        .then((html) => headers.set('content-security-policy', pagePolicy(html)));
     },
   };
 }
