@@ -1,10 +1,17 @@
 // Per-request permission answers for the scope-auth plugin: "may the caller do X in organization
 // O?". API keys may do everything everywhere; a member session only inside its own organization,
-// only while active, and only what its roles grant. Results are cached for the request.
+// only while active, and only what its roles grant. Results are cached for the request. A session's
+// standing in its own organization comes with the Caller (authentication read it, with the
+// session, at the start of this request): no statement of its own.
 import type { Caller } from '../context.ts';
 import { prisma } from '../db.ts';
 import { findOrganizationId, type OrganizationLocator } from '../services/organization-locator.ts';
-import { ALL_PERMISSIONS, permissionsOf, type Permission } from './permissions.ts';
+import {
+  ALL_PERMISSIONS,
+  permissionsOf,
+  type Permission,
+  type Standing,
+} from './permissions.ts';
 
 export interface Access {
   /** The organization a locator names (or the session's own when it names none); null if none. */
@@ -16,11 +23,6 @@ export interface Access {
   isOwner(organizationId: string): Promise<boolean>;
 }
 
-interface Standing {
-  roles: readonly string[];
-  permissions: ReadonlySet<Permission>;
-}
-
 const NONE: Standing = { roles: [], permissions: new Set() };
 
 export function createAccess(caller: Caller): Access {
@@ -29,6 +31,9 @@ export function createAccess(caller: Caller): Access {
 
   async function loadStanding(organizationId: string): Promise<Standing> {
     if (caller.kind !== 'member' || caller.organizationId !== organizationId) return NONE;
+    // Authentication refused the session unless the member was ACTIVE; what it read is current
+    // for this request.
+    if (caller.standing) return caller.standing;
     const member = await prisma.member.findUnique({
       where: { id: caller.memberId },
       select: { status: true, roles: true, organization: { select: { roles: true } } },
