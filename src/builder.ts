@@ -221,32 +221,59 @@ export const builder = new SchemaBuilder<{
       ),
     authScopes: (context) => {
       const access = createAccess(context.caller);
+      /**
+       * Whether the caller holds the scope's permissions (and owner level) in an organization.
+       * Answered synchronously when the caller's standing there is known (a session in any
+       * organization: see Access.knownStanding), so that checking each node of a page allocates
+       * no promise; scope-auth caches the answer per organization and permission for the request.
+       */
+      const permitted = (
+        scope: PermissionScope,
+        organizationId: string | null,
+      ): boolean | Promise<boolean> => {
+        // A member session never sees other organizations.
+        if (!organizationId) return false;
+        const permissions: readonly Permission[] =
+          typeof scope.permission === 'string' ? [scope.permission] : scope.permission;
+        const standing = access.knownStanding(organizationId);
+        if (!standing) return permittedLater(scope, organizationId, permissions);
+        for (const permission of permissions) {
+          if (!standing.permissions.has(permission)) return false;
+        }
+        if (scope.ownerLevel && !standing.roles.includes('owner')) {
+          // Rejected rather than answered false, to say why (the errors plugin types it).
+          return Promise.reject(new ForbiddenError(OWNER_LEVEL_REQUIRED));
+        }
+        return true;
+      };
+      const permittedLater = async (
+        scope: PermissionScope,
+        organizationId: string,
+        permissions: readonly Permission[],
+      ): Promise<boolean> => {
+        for (const permission of permissions) {
+          if (!(await access.can(organizationId, permission))) return false;
+        }
+        if (scope.ownerLevel && !(await access.isOwner(organizationId))) {
+          throw new ForbiddenError(OWNER_LEVEL_REQUIRED);
+        }
+        return true;
+      };
       return {
         authenticated: context.caller.kind !== 'anonymous',
         apiKey: context.caller.kind === 'apiKey',
         memberSession: context.caller.kind === 'member',
-        permission: async (scope) => {
+        permission: (scope) => {
           if (context.caller.kind === 'anonymous') return false;
           // An API key holds every permission and is owner-level everywhere, and one naming a
           // missing organization is let through for the resolver to answer NotFound: nothing to
           // look up.
           if (context.caller.kind === 'apiKey') return true;
-          const organizationId =
-            'organizationId' in scope
-              ? scope.organizationId
-              : await access.organizationId(scope.organization);
-          // A member session never sees other organizations.
-          if (!organizationId) return false;
-          const permissions: readonly Permission[] =
-            typeof scope.permission === 'string' ? [scope.permission] : scope.permission;
-          for (const permission of permissions) {
-            if (!(await access.can(organizationId, permission))) return false;
-          }
-          if (scope.ownerLevel && !(await access.isOwner(organizationId))) {
-            // Thrown rather than answered false, to say why (the errors plugin types it).
-            throw new ForbiddenError(OWNER_LEVEL_REQUIRED);
-          }
-          return true;
+          return 'organizationId' in scope
+            ? permitted(scope, scope.organizationId)
+            : access
+                .organizationId(scope.organization)
+                .then((organizationId) => permitted(scope, organizationId));
         },
       };
     },

@@ -21,6 +21,12 @@ export interface Access {
   can(organizationId: string, permission: Permission): Promise<boolean>;
   /** Owner-level in an organization: an API key, or an ACTIVE member holding `owner`. */
   isOwner(organizationId: string): Promise<boolean>;
+  /**
+   * A member session's standing in an organization when it is known without a statement (its
+   * own organization, as authentication read it; none in any other), so that the scopes can
+   * answer at once; undefined otherwise (API keys, a Caller made without authenticating).
+   */
+  knownStanding(organizationId: string): Standing | undefined;
 }
 
 const NONE: Standing = { roles: [], permissions: new Set() };
@@ -29,11 +35,18 @@ export function createAccess(caller: Caller): Access {
   const standingCache = new Map<string, Promise<Standing>>();
   const locatorCache = new Map<string, Promise<string | null>>();
 
-  async function loadStanding(organizationId: string): Promise<Standing> {
-    if (caller.kind !== 'member' || caller.organizationId !== organizationId) return NONE;
+  function knownStanding(organizationId: string): Standing | undefined {
+    if (caller.kind !== 'member') return undefined;
+    if (caller.organizationId !== organizationId) return NONE;
     // Authentication refused the session unless the member was ACTIVE; what it read is current
     // for this request.
-    if (caller.standing) return caller.standing;
+    return caller.standing;
+  }
+
+  async function loadStanding(organizationId: string): Promise<Standing> {
+    const known = knownStanding(organizationId);
+    if (known) return known;
+    if (caller.kind !== 'member') return NONE;
     const member = await prisma.member.findUnique({
       where: { id: caller.memberId },
       select: { status: true, roles: true, organization: { select: { roles: true } } },
@@ -77,6 +90,7 @@ export function createAccess(caller: Caller): Access {
       if (caller.kind === 'apiKey') return true;
       return (await standing(organizationId)).roles.includes('owner');
     },
+    knownStanding,
   };
   return access;
 }
