@@ -32,6 +32,36 @@ export type PermissionScope = (
   { organizationId: string } | { organization: OrganizationLocator | null | undefined }
 ) & { permission: Permission | readonly Permission[]; ownerLevel?: boolean };
 
+/**
+ * The scope map `{ permission: { organizationId, permission } }`, one object per request,
+ * organization and permission. Type-level authScopes run once per node; scope-auth caches a map's
+ * answer by the map's identity, so handing every node of a page the same map answers all but the
+ * first from that cache, without evaluating (and allocating) the map again.
+ */
+export function permissionIn(
+  context: Context,
+  organizationId: string,
+  permission: Permission,
+): { readonly permission: PermissionScope } {
+  let maps = permissionMaps.get(context);
+  if (!maps) {
+    maps = new Map();
+    permissionMaps.set(context, maps);
+  }
+  const key = `${permission} ${organizationId}`;
+  let map = maps.get(key);
+  if (!map) {
+    map = Object.freeze({ permission: Object.freeze({ organizationId, permission }) });
+    maps.set(key, map);
+  }
+  return map;
+}
+
+const permissionMaps = new WeakMap<
+  Context,
+  Map<string, { readonly permission: PermissionScope }>
+>();
+
 export const AUTHENTICATION_REQUIRED =
   'Authentication required: send "Authorization: Bearer <API key or session token>"';
 

@@ -6,12 +6,7 @@
 import type { Caller } from '../context.ts';
 import { prisma } from '../db.ts';
 import { findOrganizationId, type OrganizationLocator } from '../services/organization-locator.ts';
-import {
-  ALL_PERMISSIONS,
-  permissionsOf,
-  type Permission,
-  type Standing,
-} from './permissions.ts';
+import { ALL_PERMISSIONS, permissionsOf, type Permission, type Standing } from './permissions.ts';
 
 export interface Access {
   /** The organization a locator names (or the session's own when it names none); null if none. */
