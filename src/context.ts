@@ -3,6 +3,10 @@
 // src/auth/access.ts).
 import net from 'node:net';
 import type { Standing } from './auth/permissions.ts';
+import type { Prisma } from './db.ts';
+
+/** A member's row, as Prisma reads it. */
+export type MemberRow = Prisma.MemberGetPayload<object>;
 
 export type Caller =
   | { readonly kind: 'apiKey'; readonly apiKeyId: string }
@@ -17,6 +21,8 @@ export type Caller =
        * for a Caller made without authenticating (an audit actor): the scopes then read them.
        */
       readonly standing?: Standing;
+      /** The member's own row, read in that same statement (`viewer { member }` reuses it). */
+      readonly member?: MemberRow;
     }
   | { readonly kind: 'anonymous' };
 

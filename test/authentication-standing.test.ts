@@ -4,7 +4,8 @@
 // permissions, or a deactivation takes effect on the very next request of the same session.
 import { describe, expect, it } from 'vitest';
 import { prisma } from '../src/db.ts';
-import { newCustomRoles, newMember, newOrganization } from './helpers/fixtures.ts';
+import { authenticate } from '../src/services/authentication.ts';
+import { globalId, newCustomRoles, newMember, newOrganization } from './helpers/fixtures.ts';
 import { useTestServer } from './helpers/server.ts';
 import { statementsDuring } from './helpers/statements.ts';
 
@@ -119,5 +120,88 @@ describe("a member session's standing", () => {
     const res = await server.gql(STANDING, {}, member.token);
     expect(res.status).toBe(401);
     expect(res.errors?.[0]?.extensions?.code).toBe('UNAUTHENTICATED');
+  });
+
+  it("carries the member's row exactly as Prisma reads it", async () => {
+    const org = await newOrganization();
+    const inviter = await newMember(org.id, ['owner']);
+    const member = await newMember(org.id, ['member']);
+    await prisma.member.update({
+      where: { id: member.id },
+      data: {
+        name: 'Ada',
+        trustedMetadata: { plan: 'pro', seats: [1, 2] },
+        untrustedMetadata: { theme: 'dark' },
+        hasRestrictedAccess: true,
+        restrictedResourceIds: ['r1', 'r2'],
+        invitedByMemberId: inviter.id,
+      },
+    });
+    const caller = await authenticate(`Bearer ${member.token}`);
+    expect(caller.kind).toBe('member');
+    const row = caller.kind === 'member' ? caller.member : undefined;
+    expect(row).toStrictEqual(await prisma.member.findUnique({ where: { id: member.id } }));
+  });
+});
+
+describe('viewer { member }', () => {
+  const FIELDS = /* GraphQL */ `
+    id
+    email
+    name
+    status
+    roles
+    trustedMetadata
+    untrustedMetadata
+    hasRestrictedAccess
+    restrictedResourceIds
+    activatedAt
+    deactivatedAt
+    createdAt
+    updatedAt
+  `;
+
+  it('answers from the row read with the session, and loads relations when asked', async () => {
+    const org = await newOrganization();
+    const inviter = await newMember(org.id, ['owner']);
+    const member = await newMember(org.id, ['admin']);
+    await prisma.member.update({
+      where: { id: member.id },
+      data: { trustedMetadata: { a: 1 }, invitedByMemberId: inviter.id },
+    });
+    await fresh();
+    let columns: Record<string, any> | undefined;
+    const statements = await statementsDuring(async () => {
+      const res = await server.gql(`{ viewer { member { ${FIELDS} } } }`, {}, member.token);
+      expect(res.errors).toBeUndefined();
+      columns = res.data!.viewer.member;
+    });
+    // Authentication only: the row came with the session.
+    expect(statements).toBe(1);
+    const withRelations = await server.gql(
+      `{ viewer { member { ${FIELDS} invitedBy { id } organization { id } } } }`,
+      {},
+      member.token,
+    );
+    expect(withRelations.errors).toBeUndefined();
+    const { invitedBy, organization, ...rest } = withRelations.data!.viewer.member;
+    expect(rest).toEqual(columns);
+    expect(columns).toMatchObject({ id: globalId('Member', member.id), trustedMetadata: { a: 1 } });
+    expect(invitedBy).toEqual({ id: globalId('Member', inviter.id) });
+    expect(organization).toEqual({ id: globalId('Organization', org.id) });
+  });
+
+  it('shows a change made since the previous request', async () => {
+    const org = await newOrganization();
+    const member = await newMember(org.id, ['member']);
+    const read = async () =>
+      (await server.gql(`{ viewer { member { name roles } } }`, {}, member.token)).data!.viewer
+        .member;
+    expect(await read()).toMatchObject({ roles: ['member'] });
+    await prisma.member.update({
+      where: { id: member.id },
+      data: { name: 'Renamed', roles: ['admin'] },
+    });
+    expect(await read()).toEqual({ name: 'Renamed', roles: ['admin'] });
   });
 });

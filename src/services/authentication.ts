@@ -1,6 +1,6 @@
 // Turns a bearer token into a Caller: an API key, a member session, or nobody.
 import { GraphQLError } from 'graphql';
-import type { Caller } from '../context.ts';
+import type { Caller, MemberRow } from '../context.ts';
 import { prisma } from '../db.ts';
 import { permissionsOf, type RoleDefinition } from '../auth/permissions.ts';
 import { hashToken, looksLike } from '../auth/tokens.ts';
@@ -25,22 +25,19 @@ interface ApiKeyRow {
 }
 
 /**
- * The session a token hashes to, with everything the permission scopes need for the caller's own
- * organization: the member's status, organization and roles, and the organization's custom roles
- * among those roles (the only ones permissionsOf looks at). One statement, so a request costs one
- * round trip to know who calls and what it may do.
+ * The session a token hashes to, with its member's whole row and everything the permission scopes
+ * need for the caller's own organization: the member's status, organization and roles, and the
+ * organization's custom roles among those roles (the only ones permissionsOf looks at). One
+ * statement, so a request costs one round trip to know who calls and what it may do, and
+ * `viewer { member }` needs none of its own.
  */
-interface SessionRow {
-  id: string;
-  memberId: string;
-  expiresAt: Date;
-  revokedAt: Date | null;
-  lastUsedAt: Date | null;
-  status: string;
-  organizationId: string;
-  roles: string[];
+type SessionRow = MemberRow & {
+  sessionId: string;
+  sessionExpiresAt: Date;
+  sessionRevokedAt: Date | null;
+  sessionLastUsedAt: Date | null;
   customRoles: RoleDefinition[];
-}
+};
 
 function stale(lastUsedAt: Date | null, now: Date): boolean {
   return !lastUsedAt || now.getTime() - lastUsedAt.getTime() > TOUCH_INTERVAL_MS;
@@ -63,10 +60,18 @@ export async function authenticate(authorization: string | null): Promise<Caller
     return { kind: 'apiKey', apiKeyId: key.id };
   }
   if (looksLike('session', token)) {
-    const [session] = await prisma.$queryRaw<SessionRow[]>`
-      SELECT s.id::text AS id, s.member_id::text AS "memberId", s.expires_at AS "expiresAt",
-        s.revoked_at AS "revokedAt", s.last_used_at AS "lastUsedAt", m.status::text AS status,
-        m.organization_id::text AS "organizationId", m.roles,
+    const [row] = await prisma.$queryRaw<SessionRow[]>`
+      SELECT s.id::text AS "sessionId", s.expires_at AS "sessionExpiresAt",
+        s.revoked_at AS "sessionRevokedAt", s.last_used_at AS "sessionLastUsedAt",
+        m.id::text AS id, m.organization_id::text AS "organizationId", m.email,
+        m.email_normalized AS "emailNormalized", m.name, m.status::text AS status, m.roles,
+        m.trusted_metadata AS "trustedMetadata", m.untrusted_metadata AS "untrustedMetadata",
+        m.has_restricted_access AS "hasRestrictedAccess",
+        m.restricted_resource_ids AS "restrictedResourceIds",
+        m.invited_by_member_id::text AS "invitedByMemberId",
+        m.invited_by_api_key_id::text AS "invitedByApiKeyId", m.activated_at AS "activatedAt",
+        m.deactivated_at AS "deactivatedAt", m.created_at AS "createdAt",
+        m.updated_at AS "updatedAt",
         COALESCE(
           (SELECT json_agg(json_build_object('key', r.key, 'permissions', r.permissions))
            FROM custom_roles r
@@ -75,21 +80,28 @@ export async function authenticate(authorization: string | null): Promise<Caller
         ) AS "customRoles"
       FROM member_sessions s JOIN members m ON m.id = s.member_id
       WHERE s.token_hash = ${hashToken(token)}`;
-    if (!session || session.revokedAt || session.expiresAt <= now || session.status !== 'ACTIVE') {
+    if (!row) throw unauthenticated('Invalid, expired or revoked session');
+    const {
+      sessionId,
+      sessionExpiresAt,
+      sessionRevokedAt,
+      sessionLastUsedAt,
+      customRoles,
+      ...member
+    } = row;
+    if (sessionRevokedAt || sessionExpiresAt <= now || member.status !== 'ACTIVE') {
       throw unauthenticated('Invalid, expired or revoked session');
     }
-    if (stale(session.lastUsedAt, now)) {
-      await prisma.memberSession.update({ where: { id: session.id }, data: { lastUsedAt: now } });
+    if (stale(sessionLastUsedAt, now)) {
+      await prisma.memberSession.update({ where: { id: sessionId }, data: { lastUsedAt: now } });
     }
     return {
       kind: 'member',
-      memberId: session.memberId,
-      organizationId: session.organizationId,
-      sessionId: session.id,
-      standing: {
-        roles: session.roles,
-        permissions: permissionsOf(session.roles, session.customRoles),
-      },
+      memberId: member.id,
+      organizationId: member.organizationId,
+      sessionId,
+      standing: { roles: member.roles, permissions: permissionsOf(member.roles, customRoles) },
+      member,
     };
   }
   throw unauthenticated('Unrecognized bearer token');
