@@ -84,7 +84,7 @@ const InvitationDelivery = builder.objectRef<DeliveryRow>('InvitationDelivery').
 
 /** PENDING past its expiry reads as EXPIRED before the sweep writes it down. */
 export function effectiveStatus(invitation: Pick<InvitationRow, 'status' | 'expiresAt'>) {
-  return invitation.status === 'PENDING' && invitation.expiresAt <= new Date()
+  return invitation.status === 'PENDING' && invitation.expiresAt.getTime() <= Date.now()
     ? ('EXPIRED' as const)
     : invitation.status;
 }
