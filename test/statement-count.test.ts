@@ -16,6 +16,9 @@ const server = useTestServer();
 // Today's numbers (2026-11-30, Prisma 7.10; the same on 6.19.3). Lower them when a change lowers the count.
 // inviteMember: the API key, the rate-limit statement, BEGIN, the organization read under its lock,
 // one statement of checks, one statement writing member + invitation + email + audit, COMMIT.
+// The session read: the session with its member's row, roles and custom roles (the scopes and
+// viewer.member use them, no statement of their own), the organization (with the connections'
+// counts), a page of members, a page of invitations, their inviters, their latest mails.
 const EXPECTED = { inviteMember: 7, acceptInvitation: 13, sessionRead: 6 };
 
 describe('statements per request on the hot paths', () => {
