@@ -17,13 +17,6 @@ function unauthenticated(message: string): GraphQLError {
   });
 }
 
-/** The API key a token hashes to (one statement). */
-interface ApiKeyRow {
-  id: string;
-  revokedAt: Date | null;
-  lastUsedAt: Date | null;
-}
-
 /**
  * The session a token hashes to, with its member's whole row and everything the permission scopes
  * need for the caller's own organization: the member's status, organization and roles, and the
@@ -50,9 +43,10 @@ export async function authenticate(authorization: string | null): Promise<Caller
   const token = match[1];
   const now = new Date();
   if (looksLike('apiKey', token)) {
-    const [key] = await prisma.$queryRaw<ApiKeyRow[]>`
-      SELECT id::text AS id, revoked_at AS "revokedAt", last_used_at AS "lastUsedAt"
-      FROM api_keys WHERE key_hash = ${hashToken(token)}`;
+    const key = await prisma.apiKey.findUnique({
+      where: { keyHash: hashToken(token) },
+      select: { id: true, revokedAt: true, lastUsedAt: true },
+    });
     if (!key || key.revokedAt) throw unauthenticated('Invalid or revoked API key');
     if (stale(key.lastUsedAt, now)) {
       await prisma.apiKey.update({ where: { id: key.id }, data: { lastUsedAt: now } });
