@@ -32,6 +32,36 @@ export type PermissionScope = (
   { organizationId: string } | { organization: OrganizationLocator | null | undefined }
 ) & { permission: Permission | readonly Permission[]; ownerLevel?: boolean };
 
+/**
+ * The scope map `{ permission: { organizationId, permission } }`, one object per request,
+ * organization and permission. Type-level authScopes run once per node; scope-auth caches a map's
+ * answer by the map's identity, so handing every node of a page the same map answers all but the
+ * first from that cache, without evaluating (and allocating) the map again.
+ */
+export function permissionIn(
+  context: Context,
+  organizationId: string,
+  permission: Permission,
+): { readonly permission: PermissionScope } {
+  let maps = permissionMaps.get(context);
+  if (!maps) {
+    maps = new Map();
+    permissionMaps.set(context, maps);
+  }
+  const key = `${permission} ${organizationId}`;
+  let map = maps.get(key);
+  if (!map) {
+    map = Object.freeze({ permission: Object.freeze({ organizationId, permission }) });
+    maps.set(key, map);
+  }
+  return map;
+}
+
+const permissionMaps = new WeakMap<
+  Context,
+  Map<string, { readonly permission: PermissionScope }>
+>();
+
 export const AUTHENTICATION_REQUIRED =
   'Authentication required: send "Authorization: Bearer <API key or session token>"';
 
@@ -221,32 +251,59 @@ export const builder = new SchemaBuilder<{
       ),
     authScopes: (context) => {
       const access = createAccess(context.caller);
+      /**
+       * Whether the caller holds the scope's permissions (and owner level) in an organization.
+       * Answered synchronously when the caller's standing there is known (a session in any
+       * organization: see Access.knownStanding), so that checking each node of a page allocates
+       * no promise; scope-auth caches the answer per organization and permission for the request.
+       */
+      const permitted = (
+        scope: PermissionScope,
+        organizationId: string | null,
+      ): boolean | Promise<boolean> => {
+        // A member session never sees other organizations.
+        if (!organizationId) return false;
+        const permissions: readonly Permission[] =
+          typeof scope.permission === 'string' ? [scope.permission] : scope.permission;
+        const standing = access.knownStanding(organizationId);
+        if (!standing) return permittedLater(scope, organizationId, permissions);
+        for (const permission of permissions) {
+          if (!standing.permissions.has(permission)) return false;
+        }
+        if (scope.ownerLevel && !standing.roles.includes('owner')) {
+          // Rejected rather than answered false, to say why (the errors plugin types it).
+          return Promise.reject(new ForbiddenError(OWNER_LEVEL_REQUIRED));
+        }
+        return true;
+      };
+      const permittedLater = async (
+        scope: PermissionScope,
+        organizationId: string,
+        permissions: readonly Permission[],
+      ): Promise<boolean> => {
+        for (const permission of permissions) {
+          if (!(await access.can(organizationId, permission))) return false;
+        }
+        if (scope.ownerLevel && !(await access.isOwner(organizationId))) {
+          throw new ForbiddenError(OWNER_LEVEL_REQUIRED);
+        }
+        return true;
+      };
       return {
         authenticated: context.caller.kind !== 'anonymous',
         apiKey: context.caller.kind === 'apiKey',
         memberSession: context.caller.kind === 'member',
-        permission: async (scope) => {
+        permission: (scope) => {
           if (context.caller.kind === 'anonymous') return false;
           // An API key holds every permission and is owner-level everywhere, and one naming a
           // missing organization is let through for the resolver to answer NotFound: nothing to
           // look up.
           if (context.caller.kind === 'apiKey') return true;
-          const organizationId =
-            'organizationId' in scope
-              ? scope.organizationId
-              : await access.organizationId(scope.organization);
-          // A member session never sees other organizations.
-          if (!organizationId) return false;
-          const permissions: readonly Permission[] =
-            typeof scope.permission === 'string' ? [scope.permission] : scope.permission;
-          for (const permission of permissions) {
-            if (!(await access.can(organizationId, permission))) return false;
-          }
-          if (scope.ownerLevel && !(await access.isOwner(organizationId))) {
-            // Thrown rather than answered false, to say why (the errors plugin types it).
-            throw new ForbiddenError(OWNER_LEVEL_REQUIRED);
-          }
-          return true;
+          return 'organizationId' in scope
+            ? permitted(scope, scope.organizationId)
+            : access
+                .organizationId(scope.organization)
+                .then((organizationId) => permitted(scope, organizationId));
         },
       };
     },

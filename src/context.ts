@@ -2,6 +2,11 @@
 // imported from src/db.ts by services; permissions are checked by scopes (src/builder.ts,
 // src/auth/access.ts).
 import net from 'node:net';
+import type { Standing } from './auth/permissions.ts';
+import type { Prisma } from './db.ts';
+
+/** A member's row, as Prisma reads it. */
+export type MemberRow = Prisma.MemberGetPayload<object>;
 
 export type Caller =
   | { readonly kind: 'apiKey'; readonly apiKeyId: string }
@@ -10,6 +15,14 @@ export type Caller =
       readonly memberId: string;
       readonly organizationId: string;
       readonly sessionId: string;
+      /**
+       * The member's roles and permissions in its organization as authentication read them with
+       * the session, in the same statement (so a change takes effect on the next request). Absent
+       * for a Caller made without authenticating (an audit actor): the scopes then read them.
+       */
+      readonly standing?: Standing;
+      /** The member's own row, read in that same statement (`viewer { member }` reuses it). */
+      readonly member?: MemberRow;
     }
   | { readonly kind: 'anonymous' };
 

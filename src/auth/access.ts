@@ -1,10 +1,12 @@
 // Per-request permission answers for the scope-auth plugin: "may the caller do X in organization
 // O?". API keys may do everything everywhere; a member session only inside its own organization,
-// only while active, and only what its roles grant. Results are cached for the request.
+// only while active, and only what its roles grant. Results are cached for the request. A session's
+// standing in its own organization comes with the Caller (authentication read it, with the
+// session, at the start of this request): no statement of its own.
 import type { Caller } from '../context.ts';
 import { prisma } from '../db.ts';
 import { findOrganizationId, type OrganizationLocator } from '../services/organization-locator.ts';
-import { ALL_PERMISSIONS, permissionsOf, type Permission } from './permissions.ts';
+import { ALL_PERMISSIONS, permissionsOf, type Permission, type Standing } from './permissions.ts';
 
 export interface Access {
   /** The organization a locator names (or the session's own when it names none); null if none. */
@@ -14,11 +16,12 @@ export interface Access {
   can(organizationId: string, permission: Permission): Promise<boolean>;
   /** Owner-level in an organization: an API key, or an ACTIVE member holding `owner`. */
   isOwner(organizationId: string): Promise<boolean>;
-}
-
-interface Standing {
-  roles: readonly string[];
-  permissions: ReadonlySet<Permission>;
+  /**
+   * A member session's standing in an organization when it is known without a statement (its
+   * own organization, as authentication read it; none in any other), so that the scopes can
+   * answer at once; undefined otherwise (API keys, a Caller made without authenticating).
+   */
+  knownStanding(organizationId: string): Standing | undefined;
 }
 
 const NONE: Standing = { roles: [], permissions: new Set() };
@@ -27,8 +30,18 @@ export function createAccess(caller: Caller): Access {
   const standingCache = new Map<string, Promise<Standing>>();
   const locatorCache = new Map<string, Promise<string | null>>();
 
+  function knownStanding(organizationId: string): Standing | undefined {
+    if (caller.kind !== 'member') return undefined;
+    if (caller.organizationId !== organizationId) return NONE;
+    // Authentication refused the session unless the member was ACTIVE; what it read is current
+    // for this request.
+    return caller.standing;
+  }
+
   async function loadStanding(organizationId: string): Promise<Standing> {
-    if (caller.kind !== 'member' || caller.organizationId !== organizationId) return NONE;
+    const known = knownStanding(organizationId);
+    if (known) return known;
+    if (caller.kind !== 'member') return NONE;
     const member = await prisma.member.findUnique({
       where: { id: caller.memberId },
       select: { status: true, roles: true, organization: { select: { roles: true } } },
@@ -72,6 +85,7 @@ export function createAccess(caller: Caller): Access {
       if (caller.kind === 'apiKey') return true;
       return (await standing(organizationId)).roles.includes('owner');
     },
+    knownStanding,
   };
   return access;
 }

@@ -67,6 +67,15 @@ export interface RoleDefinition {
   permissions: readonly string[];
 }
 
+/**
+ * A member's standing in its organization: its role keys and what they grant. Authentication
+ * loads it with the session (src/services/authentication.ts), once per request.
+ */
+export interface Standing {
+  readonly roles: readonly string[];
+  readonly permissions: ReadonlySet<Permission>;
+}
+
 /** The union of the permissions of `roleKeys`; unknown keys grant nothing. */
 export function permissionsOf(
   roleKeys: readonly string[],

@@ -1,7 +1,7 @@
 // Invitation: the type, Organization.invitations, the invitation queries, and the types the
 // token-holder operations return (also used by sign-in.ts). Mutations: invitation-mutations.ts.
 import { needsOwnerLevel, type Permission } from '../auth/permissions.ts';
-import { builder } from '../builder.ts';
+import { builder, permissionIn } from '../builder.ts';
 import { prisma, type Prisma } from '../db.ts';
 import { InvalidTokenError, NotFoundError, RateLimitedError } from '../errors.ts';
 import {
@@ -84,7 +84,7 @@ const InvitationDelivery = builder.objectRef<DeliveryRow>('InvitationDelivery').
 
 /** PENDING past its expiry reads as EXPIRED before the sweep writes it down. */
 export function effectiveStatus(invitation: Pick<InvitationRow, 'status' | 'expiresAt'>) {
-  return invitation.status === 'PENDING' && invitation.expiresAt <= new Date()
+  return invitation.status === 'PENDING' && invitation.expiresAt.getTime() <= Date.now()
     ? ('EXPIRED' as const)
     : invitation.status;
 }
@@ -92,9 +92,7 @@ export function effectiveStatus(invitation: Pick<InvitationRow, 'status' | 'expi
 export const Invitation = builder.prismaNode('Invitation', {
   id: { field: 'id' },
   description: 'An invitation to join an organization, sent by email (or returned as a link).',
-  authScopes: (invitation) => ({
-    permission: { organizationId: invitation.organizationId, permission: 'invitation:read' },
-  }),
+  authScopes: (invitation, ctx) => permissionIn(ctx, invitation.organizationId, 'invitation:read'),
   fields: (t) => ({
     email: t.expose('email', { type: 'EmailAddress', description: 'As given when invited.' }),
     name: t.exposeString('name', { nullable: true, description: "The invitee's name." }),

@@ -1,6 +1,6 @@
 // Member: the type and its relations. Root fields and mutations for members live below it.
 import { needsOwnerLevel, type Permission } from '../auth/permissions.ts';
-import { builder } from '../builder.ts';
+import { builder, permissionIn } from '../builder.ts';
 import type { Context } from '../context.ts';
 import { prisma } from '../db.ts';
 import {
@@ -40,7 +40,7 @@ export const Member = builder.prismaNode('Member', {
   authScopes: (member, ctx) =>
     ctx.caller.kind === 'member' && ctx.caller.memberId === member.id
       ? { memberSession: true }
-      : { permission: { organizationId: member.organizationId, permission: 'member:read' } },
+      : permissionIn(ctx, member.organizationId, 'member:read'),
   fields: (t) => ({
     email: t.expose('email', {
       type: 'EmailAddress',

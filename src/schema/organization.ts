@@ -1,7 +1,7 @@
 // Organization: the type, its settings, and its root fields.
 import { encodeGlobalID } from '@pothos/plugin-relay';
 import { OWNER_LEVEL_SETTINGS } from '../auth/permissions.ts';
-import { builder } from '../builder.ts';
+import { builder, permissionIn } from '../builder.ts';
 import {
   createOrganization,
   deleteOrganization,
@@ -87,9 +87,7 @@ const OrganizationSettings = builder.simpleObject('OrganizationSettings', {
 export const Organization = builder.prismaNode('Organization', {
   id: { field: 'id' },
   description: 'A customer organization (a tenant) with its members and invitations.',
-  authScopes: (organization) => ({
-    permission: { organizationId: organization.id, permission: 'organization:read' },
-  }),
+  authScopes: (organization, ctx) => permissionIn(ctx, organization.id, 'organization:read'),
   fields: (t) => ({
     slug: t.exposeString('slug', { description: 'Unique, URL-safe name.' }),
     externalId: t.exposeString('externalId', {

@@ -25,6 +25,15 @@ function noRow(query: object): null {
   return null;
 }
 
+/**
+ * Whether plugin-prisma's query for a model type asks for its columns only (include mode with
+ * nothing to include), so that a row already read whole answers it.
+ */
+function columnsOnly(query: { include?: unknown; select?: unknown }): boolean {
+  const { include, select } = query;
+  return select == null && (include == null || Object.keys(include).length === 0);
+}
+
 const Viewer = builder.simpleObject('Viewer', {
   description: 'The caller of this request.',
   fields: (t) => ({
@@ -37,10 +46,13 @@ builder.objectFields(Viewer, (t) => ({
     type: 'Member',
     nullable: true,
     description: "A member session's own member; null for API keys and anonymous callers.",
-    resolve: (query, _viewer, _args, ctx) =>
-      ctx.caller.kind === 'member'
-        ? prisma.member.findUnique({ ...query, where: { id: ctx.caller.memberId } })
-        : noRow(query),
+    resolve: (query, _viewer, _args, ctx) => {
+      if (ctx.caller.kind !== 'member') return noRow(query);
+      // Authentication read the member's row with the session, in this request: reused unless
+      // relations are asked for (then plugin-prisma's query loads them with the row).
+      if (ctx.caller.member && columnsOnly(query)) return ctx.caller.member;
+      return prisma.member.findUnique({ ...query, where: { id: ctx.caller.memberId } });
+    },
   }),
   organization: t.prismaField({
     type: 'Organization',
