@@ -275,7 +275,7 @@ builder.prismaObjectField('Organization', 'invitations', (t) =>
       fields: (tc) => ({
         totalCount: tc.int({
           description:
-            "How many invitations match the filters, on all pages. Filtered by status only (or not at all), it is read from the organization's counters without a scan; with emailContains or invitedById it counts the matching rows of the organization through its indexes, which costs more in a large organization.",
+            "How many invitations match the filters, on all pages. Filtered by status alone (or not at all) it is read from the organization's counters, without a scan (asking PENDING or EXPIRED without the other adds a count of the PENDING invitations past expiresAt not yet swept, through an index). With invitedById it counts that member's invitations through an index; with emailContains (a substring, which no index serves) it counts the organization's matching invitations, a scan of them all in a large organization.",
           resolve: (connection) => invitationTotalCount(connection.parent, connection.args),
         }),
       }),

@@ -166,7 +166,7 @@ builder.prismaObjectField('Organization', 'members', (t) =>
       fields: (tc) => ({
         totalCount: tc.int({
           description:
-            "How many members match the filters, on all pages. Filtered by status only (or not at all), it is read from the organization's counters without a scan; with role or emailContains it counts the matching rows of the organization through its indexes, which costs more in a large organization.",
+            "How many members match the filters, on all pages. Filtered by status alone (or not at all) it is read from the organization's counters, without a scan. With role it counts through the roles index; with emailContains (a substring, which no index serves) it counts the organization's matching members, a scan of them all in a large organization.",
           resolve: (connection) => memberTotalCount(connection.parent, connection.args),
         }),
       }),
