@@ -13,7 +13,8 @@ import {
   type SessionOrganizationRow,
 } from '../services/invitations.ts';
 import type { IssuedSession as IssuedSessionShape } from '../services/sessions.ts';
-import { MemberStatus, totalCountOf } from './member.ts';
+import { MemberStatus } from './member.ts';
+import { invitationTotalCount, invitationsWhere } from '../services/invitations/counts.ts';
 import { isUuid } from '../services/validation.ts';
 
 /** A decoded global id argument. */
@@ -240,21 +241,6 @@ export async function invitationScope(
   return returnsLink && !target.notify ? { $all: { ...scope, apiKey: true } } : scope;
 }
 
-type StatusValue = InvitationRow['status'];
-
-/** A status filter that agrees with Invitation.status (PENDING past expiry counts as EXPIRED). */
-function statusWhere(statuses: readonly StatusValue[], now: Date): Prisma.InvitationWhereInput {
-  return {
-    OR: statuses.map((status): Prisma.InvitationWhereInput => {
-      if (status === 'PENDING') return { status, expiresAt: { gt: now } };
-      if (status === 'EXPIRED') {
-        return { OR: [{ status }, { status: 'PENDING', expiresAt: { lte: now } }] };
-      }
-      return { status };
-    }),
-  };
-}
-
 // Organization.invitations: declared here so organization.ts stays about organizations.
 builder.prismaObjectField('Organization', 'invitations', (t) =>
   t.relatedConnection(
@@ -264,7 +250,6 @@ builder.prismaObjectField('Organization', 'invitations', (t) =>
         'Invitations of the organization, newest first, filtered by status, emailContains and invitedById (all optional); null, with FORBIDDEN in errors[] at or under this path, without invitation:read.',
       nullable: true,
       cursor: 'id',
-      totalCount: true,
       authScopes: (organization) => ({
         permission: { organizationId: organization.id, permission: 'invitation:read' },
       }),
@@ -276,35 +261,20 @@ builder.prismaObjectField('Organization', 'invitations', (t) =>
         }),
         invitedById: t.arg.globalID({ description: 'Sent by this member (Member.id).' }),
       },
-      query: (args) => {
-        const conditions: Prisma.InvitationWhereInput[] = [];
-        if (args.status?.length) conditions.push(statusWhere(args.status, new Date()));
-        if (args.emailContains) {
-          conditions.push({
-            emailNormalized: { contains: args.emailContains.trim().toLowerCase() },
-          });
-        }
-        if (args.invitedById) {
-          const memberId =
-            args.invitedById.typename === 'Member' && isUuid(args.invitedById.id)
-              ? args.invitedById.id
-              : null;
-          conditions.push(memberId ? { invitedByMemberId: memberId } : { id: { in: [] } });
-        }
-        return {
-          where: conditions.length ? { AND: conditions } : {},
-          orderBy: [{ createdAt: 'desc' as const }, { id: 'desc' as const }],
-        };
-      },
+      query: (args) => ({
+        where: invitationsWhere(args, new Date()),
+        // The order of the (organization_id, created_at DESC, id DESC) index: a page is read off it.
+        orderBy: [{ createdAt: 'desc' as const }, { id: 'desc' as const }],
+      }),
     },
     {
       name: 'InvitationConnection',
       description: 'A page of invitations.',
       fields: (tc) => ({
         totalCount: tc.int({
-          description: 'How many invitations match the filters, on all pages.',
-          extensions: { pothosPrismaTotalCount: true },
-          resolve: (connection) => totalCountOf(connection),
+          description:
+            "How many invitations match the filters, on all pages. Filtered by status alone (or not at all) it is read from the organization's counters, without a scan (asking PENDING or EXPIRED without the other adds a count of the PENDING invitations past expiresAt not yet swept, through an index). With invitedById it counts that member's invitations through an index; with emailContains (a substring, which no index serves) it counts the organization's matching invitations, a scan of them all in a large organization.",
+          resolve: (connection) => invitationTotalCount(connection.parent, connection.args),
         }),
       }),
     },

@@ -20,6 +20,7 @@ import {
   updateMember,
   updateSelf,
 } from '../services/members.ts';
+import { memberTotalCount, membersWhere } from '../services/invitations/counts.ts';
 import { isUuid } from '../services/validation.ts';
 import { resolveOrganizationId } from '../services/organization-locator.ts';
 import { locatorOf, OrganizationRefInput } from './organization.ts';
@@ -95,16 +96,6 @@ export const Member = builder.prismaNode('Member', {
   }),
 });
 
-/**
- * A connection's totalCount, which plugin-prisma loads (`totalCount: true`) but leaves out of the
- * connection's type; redeclared on the connections only to describe it.
- */
-export function totalCountOf(connection: object): number {
-  const { totalCount } = connection as { totalCount?: unknown };
-  if (typeof totalCount !== 'number') throw new Error('totalCount was not loaded');
-  return totalCount;
-}
-
 /** A decoded global id argument. */
 type GlobalId = { id: string; typename: string };
 
@@ -153,7 +144,6 @@ builder.prismaObjectField('Organization', 'members', (t) =>
         'Members of the organization, newest first, filtered by status, role and emailContains (all optional); null, with FORBIDDEN in errors[] at or under this path, without member:read.',
       nullable: true,
       cursor: 'id',
-      totalCount: true,
       authScopes: (organization) => ({
         permission: { organizationId: organization.id, permission: 'member:read' },
       }),
@@ -166,13 +156,7 @@ builder.prismaObjectField('Organization', 'members', (t) =>
         }),
       },
       query: (args) => ({
-        where: {
-          ...(args.status?.length ? { status: { in: args.status } } : {}),
-          ...(args.role ? { roles: { has: args.role } } : {}),
-          ...(args.emailContains
-            ? { emailNormalized: { contains: args.emailContains.trim().toLowerCase() } }
-            : {}),
-        },
+        where: membersWhere(args),
         orderBy: [{ createdAt: 'desc' as const }, { id: 'desc' as const }],
       }),
     },
@@ -181,9 +165,9 @@ builder.prismaObjectField('Organization', 'members', (t) =>
       description: 'A page of members.',
       fields: (tc) => ({
         totalCount: tc.int({
-          description: 'How many members match the filters, on all pages.',
-          extensions: { pothosPrismaTotalCount: true },
-          resolve: (connection) => totalCountOf(connection),
+          description:
+            "How many members match the filters, on all pages. Filtered by status alone (or not at all) it is read from the organization's counters, without a scan. With role it counts through the roles index; with emailContains (a substring, which no index serves) it counts the organization's matching members, a scan of them all in a large organization.",
+          resolve: (connection) => memberTotalCount(connection.parent, connection.args),
         }),
       }),
     },
