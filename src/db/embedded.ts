@@ -14,6 +14,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
 import { PGLiteSocketServer } from '@electric-sql/pglite-socket';
+import { makePrivateDir } from './private-dir.ts';
+
+export { makePrivateDir };
 
 export interface EmbeddedDatabase {
   url: string;
@@ -26,13 +29,6 @@ export interface EmbeddedDatabase {
 const SOCKET_NAME = '.s.PGSQL.5432';
 // sun_path holds 108 bytes on Linux (104 on macOS) including the terminating NUL.
 const MAX_SOCKET_PATH = 100;
-
-/** Creates `dir` (and parents) if needed and makes it private to this OS user. */
-export function makePrivateDir(dir: string): void {
-  fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
-  // mkdir's mode does not apply to a folder that already exists (an older Roster made it 0755).
-  fs.chmodSync(dir, 0o700);
-}
 
 /**
  * Starts PGlite; `dataDir` undefined keeps the database in memory (tests). The socket goes in
