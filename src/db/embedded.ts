@@ -13,6 +13,7 @@ import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { PGlite } from '@electric-sql/pglite';
 import { PGLiteSocketServer } from '@electric-sql/pglite-socket';
 import { makePrivateDir } from './private-dir.ts';
@@ -40,8 +41,8 @@ const START_PARAMS = [...PGlite.defaultStartParams, '-c', `shared_buffers=${SHAR
 // Creating a database (initdb) peaks near 1 GB and leaves the process over 100 MB larger for good,
 // so a new data folder is created by a short-lived child process; the server then opens it.
 const INITDB_SCRIPT = `
-const [pgliteUrl, dataDir] = process.argv.slice(1);
-const { PGlite } = await import(pgliteUrl);
+const [dataDir] = process.argv.slice(1);
+const { PGlite } = await import('@electric-sql/pglite');
 const db = await PGlite.create({ dataDir });
 await db.close();
 `;
@@ -58,14 +59,9 @@ async function createDataDir(dataDir: string): Promise<void> {
   makePrivateDir(staging);
   const child = spawn(
     process.execPath,
-    [
-      '--input-type=module',
-      '-e',
-      INITDB_SCRIPT,
-      import.meta.resolve('@electric-sql/pglite'),
-      staging,
-    ],
-    { stdio: ['ignore', 'ignore', 'pipe'] },
+    ['--input-type=module', '-e', INITDB_SCRIPT, staging],
+    // The script's import resolves from its working folder: this module's, inside the project.
+    { cwd: path.dirname(fileURLToPath(import.meta.url)), stdio: ['ignore', 'ignore', 'pipe'] },
   );
   let stderr = '';
   child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
