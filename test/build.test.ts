@@ -72,6 +72,35 @@ describe('the production build', () => {
     expect(imported.has('graphql-yoga')).toBe(true); // the scan sees imports at all
   });
 
+  it("does not load at start-up what a mode may not use: PGlite, GraphiQL's assets, nodemailer", () => {
+    // The static import graph of dist/server.js (dynamic import() loads on demand, not at start).
+    const staticImport =
+      /(?:^|;|\n)\s*(?:import|export)\s*(?:[\w*{}\s,$]+\s*from\s*)?["']([^"']+)["']/g;
+    const seen = new Set<string>();
+    const specifiers = new Set<string>();
+    const visit = (file: string) => {
+      if (seen.has(file)) return;
+      seen.add(file);
+      for (const [, specifier] of fs.readFileSync(file, 'utf8').matchAll(staticImport)) {
+        if (specifier!.startsWith('.')) visit(path.resolve(path.dirname(file), specifier!));
+        else specifiers.add(specifier!);
+      }
+    };
+    visit(path.join(root, 'dist/server.js'));
+    expect(specifiers).toContain('graphql-yoga'); // the scan sees imports at all
+    expect(specifiers).toContain('@prisma/adapter-pg');
+    expect(seen).toContain(path.join(root, 'dist/db.js'));
+    const lazy = [
+      '@electric-sql/pglite',
+      '@electric-sql/pglite-socket',
+      '@graphql-yoga/render-graphiql/graphiql',
+      'nodemailer',
+      'nodemailer/lib/shared/index.js',
+    ];
+    expect([...specifiers].filter((specifier) => lazy.includes(specifier))).toEqual([]);
+    expect(seen).not.toContain(path.join(root, 'dist/db/embedded.js'));
+  });
+
   it('serves /healthz and GraphQL from dist/server.js, and the roster CLI runs from the build', async () => {
     const key = await run(process.execPath, [
       'src/cli/bin.js',
