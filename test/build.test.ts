@@ -147,4 +147,36 @@ describe('the production build', () => {
     expect(await exited).toBe(0);
     expect(output).not.toMatch(/tsx/);
   });
+
+  it.skipIf(!fs.existsSync('/proc/self/cmdline'))(
+    "runs the server through the launcher (npm start) with the launcher's V8 settings, in one process",
+    async () => {
+      const child = spawn(process.execPath, ['src/start.js'], {
+        cwd: root,
+        env: { ...env, PORT: '0', HOST: '127.0.0.1' },
+      });
+      let output = '';
+      const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
+      try {
+        const url = await new Promise<string>((resolve, reject) => {
+          child.stdout.on('data', (chunk: Buffer) => {
+            output += chunk;
+            const match = /"url":"(http:\/\/[^"]+)\/graphql"/.exec(output);
+            if (match) resolve(match[1]!);
+          });
+          child.stderr.on('data', (chunk: Buffer) => (output += chunk));
+          child.once('exit', (code) => reject(new Error(`server exited with ${code}: ${output}`)));
+        });
+        expect(await (await fetch(`${url}/healthz`)).json()).toEqual({ status: 'ok' });
+        // The process we started re-executed itself with the flags (same pid, no child).
+        const argv = fs.readFileSync(`/proc/${child.pid}/cmdline`, 'utf8').split('\0');
+        expect(argv).toContain('--max-semi-space-size=16');
+        expect(argv).toContain('--liftoff-only'); // on the embedded database
+        expect(argv).toContain(path.join(root, 'src/start.js'));
+      } finally {
+        child.kill('SIGTERM');
+      }
+      expect(await exited).toBe(0);
+    },
+  );
 });
