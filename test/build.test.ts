@@ -171,7 +171,7 @@ describe('the production build', () => {
         // The process we started re-executed itself with the flags (same pid, no child).
         const argv = fs.readFileSync(`/proc/${child.pid}/cmdline`, 'utf8').split('\0');
         expect(argv).toContain('--max-semi-space-size=16');
-        expect(argv).toContain('--liftoff-only'); // on the embedded database
+        expect(argv).toContain('--liftoff-only');
         expect(argv).toContain(path.join(root, 'src/start.js'));
       } finally {
         child.kill('SIGTERM');
