@@ -124,3 +124,24 @@ export async function startChild(options: {
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
 }
+
+/**
+ * A Roster server as `npm start` runs it in production: `node src/start.js` (the launcher, with
+ * the V8 settings it applies) loading the compiled build in dist/, in a process of its own so that
+ * its memory and CPU are its own. Run `npm run build` first.
+ */
+export function startRoster(options: {
+  name: string;
+  env: Record<string, string | undefined>;
+  logDir: string;
+  /** Node options before the script, e.g. --cpu-prof. */
+  nodeArgs?: string[];
+}): Promise<Child> {
+  return startChild({
+    name: options.name,
+    args: [...(options.nodeArgs ?? []), 'src/start.js'],
+    env: { ...options.env, NODE_ENV: 'production' },
+    logDir: options.logDir,
+    urlOf: (line) => (line.msg === 'Roster is listening' ? String(line.url) : undefined),
+  });
+}

@@ -9,7 +9,8 @@
 // (comma-separated: invite10, invite50, read, accept, scale, and pipeline: the fixed cost of the
 // HTTP + Yoga + plugin edge, a trivial query beside bare Yoga's, not in the default set), BENCH_CPU_PROF / --cpu-prof DIR
 // (write a V8 CPU profile of the Roster server there), BENCH_EMAIL_WORKER=true (deliver mail to the
-// local sink during the run; off by default).
+// local sink during the run; off by default), BENCH_NODE_ARGS (more Node options for the Roster
+// server, space-separated, e.g. to try V8 heap settings).
 import { execFile } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
@@ -33,7 +34,8 @@ import {
   sessionReadProblem,
   type GraphQLBody,
 } from './operations.ts';
-import { localPostgresCpuMs, startChild, type Child } from './processes.ts';
+import { embeddedMemoryRun, type MemoryRunResult } from './memory-run.ts';
+import { localPostgresCpuMs, startChild, startRoster, type Child } from './processes.ts';
 
 const { values: flags } = parseArgs({
   options: {
@@ -54,6 +56,7 @@ const settings = {
   only: new Set((flags.only ?? env.BENCH_ONLY ?? 'invite10,invite50,read,accept,scale').split(',')),
   cpuProf: flags['cpu-prof'] ?? env.BENCH_CPU_PROF,
   emailWorker: env.BENCH_EMAIL_WORKER === 'true',
+  nodeArgs: (env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean),
 };
 const databaseUrl = env.DATABASE_URL;
 // The database's CPU per request is measured when PostgreSQL runs on this machine (its processes
@@ -200,6 +203,8 @@ async function main() {
     'The machine may be shared: absolute numbers are noisy; the ratios, measured side by side, are what count.\n',
   );
 
+  const memory: { main?: Pick<MemoryRunResult, 'peakMb' | 'endMb'>; embedded?: MemoryRunResult } =
+    {};
   const dataDir = databaseUrl ? undefined : path.join(logDir, 'roster-data');
   const serverEnv = {
     PATH: env.PATH,
@@ -216,20 +221,18 @@ async function main() {
     RATE_LIMIT_TOKEN_PER_IP: '100000000/1m',
     ...(databaseUrl ? { DATABASE_URL: databaseUrl } : { DATA_DIR: dataDir }),
   };
-  // As `npm start` runs it in production: the compiled build (npm run build, then node dist/…),
-  // in one process so that its memory and profile are its own.
+  // As `npm start` runs it in production: the launcher (src/start.js) and the compiled build.
   await promisify(execFile)('npm', ['run', '--silent', 'build'], { cwd: root });
-  const roster = await startChild({
+  const roster = await startRoster({
     name: 'roster',
-    args: [
+    env: serverEnv,
+    logDir,
+    nodeArgs: [
       ...(settings.cpuProf
         ? ['--cpu-prof', `--cpu-prof-dir=${path.resolve(settings.cpuProf)}`]
         : []),
-      'dist/server.js',
+      ...settings.nodeArgs,
     ],
-    env: serverEnv,
-    logDir,
-    urlOf: (line) => (line.msg === 'Roster is listening' ? String(line.url) : undefined),
   });
   const children: Child[] = [roster];
   const dbUrl = databaseUrl ?? lockHolder(dataDir!)?.url;
@@ -832,17 +835,38 @@ async function main() {
       );
     }
 
-    const peak = roster.peakRssMb();
-    const idle = roster.rssMb();
-    rows.push({
-      workload: `Roster server memory (${databaseUrl ? 'PostgreSQL' : 'embedded database'})`,
-      roster: `peak RSS ${Math.round(peak)} MB (VmHWM)`,
-      comparison: `RSS at the end ${Math.round(idle)} MB`,
-      ratio: '',
-    });
+    memory.main = { peakMb: roster.peakRssMb(), endMb: roster.rssMb() };
   } finally {
     await db.end();
     await Promise.all(children.map((child) => child.stop()));
+  }
+
+  // Memory on both databases, against issue 9's targets. On PostgreSQL, a second, short run on a
+  // fresh embedded database (after the other servers stopped) gives the embedded figure.
+  if (databaseUrl && !failures.length) {
+    say('\nEmbedded database (short run, for its memory)');
+    memory.embedded = await embeddedMemoryRun({
+      env: serverEnv,
+      logDir,
+      invites: Math.min(settings.requests, 500),
+      reads: Math.min(settings.reads, 300),
+      nodeArgs: settings.nodeArgs,
+      checked,
+      say,
+    });
+  }
+  for (const [name, target, result] of [
+    ['PostgreSQL', 200, databaseUrl ? memory.main : undefined],
+    ['embedded database', 350, databaseUrl ? memory.embedded : memory.main],
+  ] as const) {
+    rows.push({
+      workload: `Roster server memory, ${name}${name === 'embedded database' && databaseUrl ? ' (short run)' : ''}`,
+      roster: result ? `peak RSS ${Math.round(result.peakMb)} MB (VmHWM)` : 'not measured',
+      comparison: result
+        ? `target ≤${target} MB; RSS at the end ${Math.round(result.endMb)} MB`
+        : `target ≤${target} MB; ${name === 'PostgreSQL' ? 'give DATABASE_URL' : 'skipped after failures'}`,
+      ratio: result ? (result.peakMb <= target ? 'meets the target' : 'OVER the target') : '',
+    });
   }
 
   const widths = (['workload', 'roster', 'comparison', 'ratio'] as const).map((key) =>

@@ -3,7 +3,7 @@
 import path from 'node:path';
 import { PrismaPg } from '@prisma/adapter-pg';
 import { PrismaClient } from './generated/prisma/client.ts';
-import { startEmbeddedDatabase, type EmbeddedDatabase } from './db/embedded.ts';
+import type { EmbeddedDatabase } from './db/embedded.ts';
 import { lockDataDir, lockHolder, type DataDirLock } from './db/data-dir-lock.ts';
 import { migrate } from './db/migrate.ts';
 import { logger } from './logger.ts';
@@ -51,6 +51,8 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
   } else if (!url) {
     lock = options.dataDir ? lockDataDir(options.dataDir) : undefined;
     try {
+      // Loaded only here: PGlite and its socket server are not needed on PostgreSQL.
+      const { startEmbeddedDatabase } = await import('./db/embedded.ts');
       embedded = await startEmbeddedDatabase(
         options.dataDir ? path.join(options.dataDir, 'pglite') : undefined,
         options.dataDir ? path.join(options.dataDir, 'run') : undefined,

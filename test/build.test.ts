@@ -72,6 +72,35 @@ describe('the production build', () => {
     expect(imported.has('graphql-yoga')).toBe(true); // the scan sees imports at all
   });
 
+  it("does not load at start-up what a mode may not use: PGlite, GraphiQL's assets, nodemailer", () => {
+    // The static import graph of dist/server.js (dynamic import() loads on demand, not at start).
+    const staticImport =
+      /(?:^|;|\n)\s*(?:import|export)\s*(?:[\w*{}\s,$]+\s*from\s*)?["']([^"']+)["']/g;
+    const seen = new Set<string>();
+    const specifiers = new Set<string>();
+    const visit = (file: string) => {
+      if (seen.has(file)) return;
+      seen.add(file);
+      for (const [, specifier] of fs.readFileSync(file, 'utf8').matchAll(staticImport)) {
+        if (specifier!.startsWith('.')) visit(path.resolve(path.dirname(file), specifier!));
+        else specifiers.add(specifier!);
+      }
+    };
+    visit(path.join(root, 'dist/server.js'));
+    expect(specifiers).toContain('graphql-yoga'); // the scan sees imports at all
+    expect(specifiers).toContain('@prisma/adapter-pg');
+    expect(seen).toContain(path.join(root, 'dist/db.js'));
+    const lazy = [
+      '@electric-sql/pglite',
+      '@electric-sql/pglite-socket',
+      '@graphql-yoga/render-graphiql/graphiql',
+      'nodemailer',
+      'nodemailer/lib/shared/index.js',
+    ];
+    expect([...specifiers].filter((specifier) => lazy.includes(specifier))).toEqual([]);
+    expect(seen).not.toContain(path.join(root, 'dist/db/embedded.js'));
+  });
+
   it('serves /healthz and GraphQL from dist/server.js, and the roster CLI runs from the build', async () => {
     const key = await run(process.execPath, [
       'src/cli/bin.js',
@@ -118,4 +147,36 @@ describe('the production build', () => {
     expect(await exited).toBe(0);
     expect(output).not.toMatch(/tsx/);
   });
+
+  it.skipIf(!fs.existsSync('/proc/self/cmdline'))(
+    "runs the server through the launcher (npm start) with the launcher's V8 settings, in one process",
+    async () => {
+      const child = spawn(process.execPath, ['src/start.js'], {
+        cwd: root,
+        env: { ...env, PORT: '0', HOST: '127.0.0.1' },
+      });
+      let output = '';
+      const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
+      try {
+        const url = await new Promise<string>((resolve, reject) => {
+          child.stdout.on('data', (chunk: Buffer) => {
+            output += chunk;
+            const match = /"url":"(http:\/\/[^"]+)\/graphql"/.exec(output);
+            if (match) resolve(match[1]!);
+          });
+          child.stderr.on('data', (chunk: Buffer) => (output += chunk));
+          child.once('exit', (code) => reject(new Error(`server exited with ${code}: ${output}`)));
+        });
+        expect(await (await fetch(`${url}/healthz`)).json()).toEqual({ status: 'ok' });
+        // The process we started re-executed itself with the flags (same pid, no child).
+        const argv = fs.readFileSync(`/proc/${child.pid}/cmdline`, 'utf8').split('\0');
+        expect(argv).toContain('--max-semi-space-size=16');
+        expect(argv).toContain('--liftoff-only');
+        expect(argv).toContain(path.join(root, 'src/start.js'));
+      } finally {
+        child.kill('SIGTERM');
+      }
+      expect(await exited).toBe(0);
+    },
+  );
 });

@@ -5,7 +5,7 @@
 // is private to the server's OS user (0700) and the lock file readable by it only (0600).
 import fs from 'node:fs';
 import path from 'node:path';
-import { makePrivateDir } from './embedded.ts';
+import { makePrivateDir } from './private-dir.ts';
 
 interface LockContent {
   pid: number;

@@ -2,12 +2,13 @@
 // sink that writes each message to <DATA_DIR>/mail as an .eml file plus a .json summary (both
 // readable by the server's user only) and logs where it put them, so a developer without SMTP can
 // still follow every link. The link itself is never logged: logs travel further than files.
+// nodemailer itself is loaded with the first message, so a server that sends none (EMAIL_WORKER=false,
+// or nothing queued yet) does not carry its ~20 MB.
 import crypto from 'node:crypto';
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import nodemailer from 'nodemailer';
+import type { Transporter } from 'nodemailer';
 import addressparser from 'nodemailer/lib/addressparser/index.js';
-import { parseConnectionUrl } from 'nodemailer/lib/shared/index.js';
 import type { Config } from '../config.ts';
 import { logger as rootLogger, type Logger } from '../logger.ts';
 
@@ -80,24 +81,32 @@ export interface SmtpTransportOptions {
 }
 
 export function createSmtpTransport(options: SmtpTransportOptions): MailTransport {
-  const transporter = nodemailer.createTransport({
-    // A pooled connection is reused across a batch. The timeouts bound how long a hung server
-    // holds up a batch; the worker renews its claim meanwhile, so no other worker sends the mail.
-    pool: true,
-    maxConnections: 2,
-    connectionTimeout: 15_000,
-    greetingTimeout: 15_000,
-    socketTimeout: 60_000,
-    ...parseConnectionUrl(options.url),
-  });
+  let transporter: Promise<Transporter> | undefined;
+  const smtp = () =>
+    (transporter ??= Promise.all([
+      import('nodemailer'),
+      import('nodemailer/lib/shared/index.js'),
+    ]).then(([{ default: nodemailer }, { parseConnectionUrl }]) =>
+      nodemailer.createTransport({
+        // A pooled connection is reused across a batch. The timeouts bound how long a hung server
+        // holds up a batch; the worker renews its claim meanwhile, so no other worker sends the mail.
+        pool: true,
+        maxConnections: 2,
+        connectionTimeout: 15_000,
+        greetingTimeout: 15_000,
+        socketTimeout: 60_000,
+        ...parseConnectionUrl(options.url),
+      }),
+    ));
   return {
     kind: 'smtp',
     async send(email) {
-      const info = await transporter.sendMail(message(options.from, email));
+      const info = await (await smtp()).sendMail(message(options.from, email));
       return { messageId: info.messageId };
     },
     async close() {
-      transporter.close();
+      // Nothing to close when no message was sent.
+      (await transporter)?.close();
     },
   };
 }
@@ -111,12 +120,15 @@ export interface SinkTransportOptions {
 
 export function createSinkTransport(options: SinkTransportOptions): MailTransport {
   // nodemailer's stream transport builds the same MIME message SMTP would carry, into a buffer.
-  const composer = nodemailer.createTransport({ streamTransport: true, buffer: true });
+  const newComposer = async () =>
+    (await import('nodemailer')).default.createTransport({ streamTransport: true, buffer: true });
+  let composer: ReturnType<typeof newComposer> | undefined;
+  const compose = () => (composer ??= newComposer());
   const log = options.logger ?? rootLogger;
   return {
     kind: 'sink',
     async send(email) {
-      const info = await composer.sendMail(message(options.from, email));
+      const info = await (await compose()).sendMail(message(options.from, email));
       const stamp = new Date().toISOString().replace(/[:.]/g, '-');
       const base = path.join(
         options.dir,

@@ -3,17 +3,11 @@
 // bytes and its script, styles, editor workers and icon are separate files named by their content
 // hash, so browsers keep them for a year (immutable) and a new Roster version names new ones. Each
 // is compressed once (brotli or gzip, as the browser accepts), on first request, and kept in memory.
+// The assets (about 9 MB of JavaScript) are loaded on the first request for GraphiQL, never when
+// GraphiQL is off: importing them costs the process about 85 MB of memory.
 import crypto from 'node:crypto';
 import { promisify } from 'node:util';
 import zlib from 'node:zlib';
-import {
-  css,
-  editorWorkerService,
-  favicon,
-  graphqlWorker,
-  js,
-  jsonWorker,
-} from '@graphql-yoga/render-graphiql/graphiql';
 import { shouldRenderGraphiQL, type GraphiQLOptions, type Plugin } from 'graphql-yoga';
 import { graphiqlStory } from './graphiql-story.ts';
 
@@ -51,26 +45,31 @@ function dataUrlBytes(url: string): { type: string; body: Buffer<ArrayBuffer> } 
   return { type: match[1]!, body: Buffer.from(match[2]!, 'base64') };
 }
 
-const icon = dataUrlBytes(favicon);
-const assets = {
-  js: asset('graphiql', 'js', 'text/javascript; charset=utf-8', Buffer.from(js)),
-  css: asset('graphiql', 'css', 'text/css; charset=utf-8', Buffer.from(css)),
-  editorWorker: asset(
-    'editor.worker',
-    'js',
-    'text/javascript; charset=utf-8',
-    Buffer.from(editorWorkerService),
-  ),
-  jsonWorker: asset('json.worker', 'js', 'text/javascript; charset=utf-8', Buffer.from(jsonWorker)),
-  graphqlWorker: asset(
-    'graphql.worker',
-    'js',
-    'text/javascript; charset=utf-8',
-    Buffer.from(graphqlWorker),
-  ),
-  icon: asset('favicon', 'ico', icon.type, icon.body),
-};
-const assetsByName = new Map(Object.values(assets).map((entry) => [entry.name, entry]));
+interface Assets {
+  js: Asset;
+  css: Asset;
+  editorWorker: Asset;
+  jsonWorker: Asset;
+  graphqlWorker: Asset;
+  icon: Asset;
+}
+
+/** GraphiQL's files from the package, named by content hash. */
+async function loadAssets(): Promise<Assets> {
+  const { css, editorWorkerService, favicon, graphqlWorker, js, jsonWorker } =
+    await import('@graphql-yoga/render-graphiql/graphiql');
+  const script = (stem: string, source: string) =>
+    asset(stem, 'js', 'text/javascript; charset=utf-8', Buffer.from(source));
+  const icon = dataUrlBytes(favicon);
+  return {
+    js: script('graphiql', js),
+    css: asset('graphiql', 'css', 'text/css; charset=utf-8', Buffer.from(css)),
+    editorWorker: script('editor.worker', editorWorkerService),
+    jsonWorker: script('json.worker', jsonWorker),
+    graphqlWorker: script('graphql.worker', graphqlWorker),
+    icon: asset('favicon', 'ico', icon.type, icon.body),
+  };
+}
 
 /** JSON safe inside a <script> element (no `</script>` or `<!--` can end or confuse it). */
 function scriptJson(value: unknown): string {
@@ -81,7 +80,7 @@ function escapeHtml(text: string): string {
   return text.replace(/[&<>"]/g, (char) => `&#${char.charCodeAt(0)};`);
 }
 
-function renderPage(options: GraphiQLOptions, prefix: string): string {
+function renderPage(assets: Assets, options: GraphiQLOptions, prefix: string): string {
   const url = (entry: Asset) => scriptJson(prefix + entry.name);
   return `<!doctype html>
 <html lang="en">
@@ -158,17 +157,28 @@ export function useGraphiQL(options: {
 }): Plugin {
   if (!options.enabled) return {};
   const assetPrefix = options.endpoint.replace(/[^/]*$/, '') + ASSET_DIR;
-  const page = Buffer.from(
-    renderPage(
-      {
-        title: options.title,
-        defaultQuery: graphiqlStory,
-        defaultEditorToolsVisibility: 'headers',
-      },
-      assetPrefix,
-    ),
-  );
-  const pageEtag = `"${hashOf(page)}"`;
+  let loaded:
+    | Promise<{ page: Buffer<ArrayBuffer>; pageEtag: string; assetsByName: Map<string, Asset> }>
+    | undefined;
+  const graphiql = () =>
+    (loaded ??= loadAssets().then((assets) => {
+      const page = Buffer.from(
+        renderPage(
+          assets,
+          {
+            title: options.title,
+            defaultQuery: graphiqlStory,
+            defaultEditorToolsVisibility: 'headers',
+          },
+          assetPrefix,
+        ),
+      );
+      return {
+        page,
+        pageEtag: `"${hashOf(page)}"`,
+        assetsByName: new Map(Object.values(assets).map((entry) => [entry.name, entry])),
+      };
+    }));
 
   return {
     async onRequest({ request, url, endResponse, fetchAPI }) {
@@ -177,6 +187,7 @@ export function useGraphiQL(options: {
         (url.pathname === options.endpoint || url.pathname === `${options.endpoint}/`) &&
         shouldRenderGraphiQL(request)
       ) {
+        const { page, pageEtag } = await graphiql();
         const headers = {
           'content-type': 'text/html; charset=utf-8',
           // The page is tiny but names the current assets: check it on every load.
@@ -191,7 +202,7 @@ export function useGraphiQL(options: {
         return;
       }
       if (!url.pathname.startsWith(assetPrefix)) return;
-      const entry = assetsByName.get(url.pathname.slice(assetPrefix.length));
+      const entry = (await graphiql()).assetsByName.get(url.pathname.slice(assetPrefix.length));
       if (!entry) return;
       const headers: Record<string, string> = {
         'content-type': entry.type,
