@@ -16,8 +16,8 @@ export interface LoadOptions {
   check(body: GraphQLBody): string | null;
   /** The server process, to report the CPU time it spent per request (robust to a busy machine). */
   server?: { cpuMs(): number };
-  /** The database's processes, when they run on this machine: their CPU time per request. */
-  database?: { cpuMs(): number };
+  /** Starts measuring the database's CPU time (when it runs on this machine): ms used since. */
+  databaseCpu?: () => () => number;
 }
 
 export interface LoadResult {
@@ -50,7 +50,7 @@ export async function load(options: LoadOptions): Promise<LoadResult> {
   // Timed from the first request sent to the last response checked: autocannon's own run ends on
   // its one-second tick, which would round every rate down to requests / whole seconds.
   const cpuBefore = options.server?.cpuMs();
-  const databaseCpuBefore = options.database?.cpuMs();
+  const databaseCpuSince = options.databaseCpu?.();
   let started = Number.POSITIVE_INFINITY;
   let finished = 0;
   const result = await autocannon({
@@ -90,9 +90,7 @@ export async function load(options: LoadOptions): Promise<LoadResult> {
   const cpuMsPerRequest =
     cpuBefore === undefined ? undefined : (options.server!.cpuMs() - cpuBefore) / options.requests;
   const databaseCpuMsPerRequest =
-    databaseCpuBefore === undefined
-      ? undefined
-      : (options.database!.cpuMs() - databaseCpuBefore) / options.requests;
+    databaseCpuSince === undefined ? undefined : databaseCpuSince() / options.requests;
   return {
     ok,
     failed,

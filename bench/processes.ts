@@ -35,13 +35,9 @@ export function cpuTimeMs(pid: number): number {
   return (Number(fields[11]) + Number(fields[12])) * 10;
 }
 
-/**
- * CPU time used so far by every `postgres` process on this machine (the server and its backends),
- * in ms: what the database spends on a run, when it runs here (a backend that exits during the run
- * takes its share with it, so this can only undercount).
- */
-export function localPostgresCpuMs(): number {
-  let total = 0;
+/** CPU time used so far by each `postgres` process on this machine, in ms, by process id. */
+function postgresCpuByPid(): Map<number, number> {
+  const byPid = new Map<number, number>();
   for (const entry of fs.readdirSync('/proc')) {
     if (!/^\d+$/.test(entry)) continue;
     let stat: string;
@@ -53,9 +49,24 @@ export function localPostgresCpuMs(): number {
     const name = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
     if (name !== 'postgres') continue;
     const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    total += (Number(fields[11]) + Number(fields[12])) * 10;
+    byPid.set(Number(entry), (Number(fields[11]) + Number(fields[12])) * 10);
   }
-  return total;
+  return byPid;
+}
+
+/**
+ * Starts measuring what the database spends, when PostgreSQL runs on this machine: the returned
+ * function gives the CPU ms used since by its processes (the server and its backends; one that
+ * started meanwhile counts whole, one that exited meanwhile takes its share with it, so this can
+ * only undercount).
+ */
+export function localPostgresCpuMeter(): () => number {
+  const before = postgresCpuByPid();
+  return () => {
+    let total = 0;
+    for (const [pid, ms] of postgresCpuByPid()) total += ms - Math.min(ms, before.get(pid) ?? 0);
+    return total;
+  };
 }
 
 export async function startChild(options: {

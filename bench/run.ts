@@ -35,7 +35,7 @@ import {
   type GraphQLBody,
 } from './operations.ts';
 import { embeddedMemoryRun, type MemoryRunResult } from './memory-run.ts';
-import { localPostgresCpuMs, startChild, startRoster, type Child } from './processes.ts';
+import { localPostgresCpuMeter, startChild, startRoster, type Child } from './processes.ts';
 
 const { values: flags } = parseArgs({
   options: {
@@ -64,7 +64,7 @@ const databaseUrl = env.DATABASE_URL;
 const databaseIsLocal =
   !!databaseUrl && ['127.0.0.1', 'localhost', '[::1]'].includes(new URL(databaseUrl).hostname);
 const load = (options: LoadOptions) =>
-  loadRun(databaseIsLocal ? { ...options, database: { cpuMs: localPostgresCpuMs } } : options);
+  loadRun(databaseIsLocal ? { ...options, databaseCpu: localPostgresCpuMeter } : options);
 const root = path.resolve(import.meta.dirname, '..');
 const logDir = fs.mkdtempSync(path.join(os.tmpdir(), 'roster-bench-'));
 const say = (line: string) => console.log(line);
