@@ -93,19 +93,45 @@ export function effectiveStatus(invitation: Pick<InvitationRow, 'status' | 'expi
 export const Invitation = builder.prismaNode('Invitation', {
   id: { field: 'id' },
   description: 'An invitation to join an organization, sent by email (or returned as a link).',
+  // Select mode: a page reads only the columns its fields ask for. The columns below are always
+  // read, cheap, and what a page of invitations nearly always shows; the fields on them resolve
+  // without a select of their own, so that a row a mutation returns (read whole by its service,
+  // with no query plan behind it) answers them without another statement. The other fields
+  // declare their columns (t.expose in select mode) and are read only when asked.
+  select: {
+    organizationId: true,
+    email: true,
+    name: true,
+    roles: true,
+    status: true,
+    expiresAt: true,
+    invitedByApiKeyId: true,
+  },
   authScopes: (invitation, ctx) => permissionIn(ctx, invitation.organizationId, 'invitation:read'),
   fields: (t) => ({
-    email: t.expose('email', { type: 'EmailAddress', description: 'As given when invited.' }),
-    name: t.exposeString('name', { nullable: true, description: "The invitee's name." }),
-    roles: t.exposeStringList('roles', { description: 'Roles the member gets on accepting.' }),
+    email: t.field({
+      type: 'EmailAddress',
+      description: 'As given when invited.',
+      resolve: (invitation) => invitation.email,
+    }),
+    name: t.string({
+      nullable: true,
+      description: "The invitee's name.",
+      resolve: (invitation) => invitation.name,
+    }),
+    roles: t.stringList({
+      description: 'Roles the member gets on accepting.',
+      resolve: (invitation) => invitation.roles,
+    }),
     status: t.field({
       type: InvitationStatus,
       description: 'Where it is in its life; PENDING past expiresAt reads as EXPIRED.',
       resolve: (invitation) => effectiveStatus(invitation),
     }),
-    expiresAt: t.expose('expiresAt', {
+    expiresAt: t.field({
       type: 'DateTime',
       description: 'When its link stops working (renewed by resendInvitation).',
+      resolve: (invitation) => invitation.expiresAt,
     }),
     redirectUrl: t.exposeString('redirectUrl', {
       description: 'Where the link in the email points; the token is added as ?token=.',

@@ -37,23 +37,36 @@ export const MemberStatus = builder.enumType('MemberStatus', {
 export const Member = builder.prismaNode('Member', {
   id: { field: 'id' },
   description: 'A person in an organization.',
+  // Select mode: a page reads only the columns its fields ask for. The columns below are always
+  // read, cheap, and what a page of members nearly always shows; the fields on them resolve
+  // without a select of their own, so that a row a mutation returns (read whole by its service,
+  // with no query plan behind it) answers them without another statement. The other fields
+  // declare their columns (t.expose in select mode) and are read only when asked.
+  select: { id: true, organizationId: true, email: true, name: true, status: true, roles: true },
   // Readable with member:read in its organization; a member session may always read itself.
   authScopes: (member, ctx) =>
     ctx.caller.kind === 'member' && ctx.caller.memberId === member.id
       ? { memberSession: true }
       : permissionIn(ctx, member.organizationId, 'member:read'),
   fields: (t) => ({
-    email: t.expose('email', {
+    email: t.field({
       type: 'EmailAddress',
       description: 'The address, as given when invited; unique in the organization.',
+      resolve: (member) => member.email,
     }),
-    name: t.exposeString('name', { nullable: true, description: 'The name; null when unknown.' }),
-    status: t.expose('status', {
+    name: t.string({
+      nullable: true,
+      description: 'The name; null when unknown.',
+      resolve: (member) => member.name,
+    }),
+    status: t.field({
       type: MemberStatus,
       description: 'Where the member is in its lifecycle.',
+      resolve: (member) => member.status,
     }),
-    roles: t.exposeStringList('roles', {
+    roles: t.stringList({
       description: 'Role keys: owner, admin, member or custom.',
+      resolve: (member) => member.roles,
     }),
     trustedMetadata: t.expose('trustedMetadata', {
       type: 'JSONObject',

@@ -26,12 +26,16 @@ function noRow(query: object): null {
 }
 
 /**
- * Whether plugin-prisma's query for a model type asks for its columns only (include mode with
- * nothing to include), so that a row already read whole answers it.
+ * Whether plugin-prisma's query for a model type asks for its columns only (select mode: every
+ * entry a column, `true`; include mode: nothing to include), so that a row already read whole
+ * answers it.
  */
 function columnsOnly(query: { include?: unknown; select?: unknown }): boolean {
   const { include, select } = query;
-  return select == null && (include == null || Object.keys(include).length === 0);
+  if (select != null) {
+    return Object.values(select as Record<string, unknown>).every((entry) => entry === true);
+  }
+  return include == null || Object.keys(include).length === 0;
 }
 
 const Viewer = builder.simpleObject('Viewer', {
