@@ -57,6 +57,21 @@ export function permissionIn(
   return map;
 }
 
+/**
+ * The resolver of a payload field that returns a row its service read whole (Member and
+ * Invitation are select-mode types): handed to plugin-prisma as the field's result, with the query
+ * it planned, so that the fields beneath answer from the row (every column is in it) instead of
+ * each loading its column again. Relations the query asks for that the row lacks are loaded by
+ * their own fields, as for any row. The query is read (spread) so that the development check
+ * (onUnusedQuery) knows it was not forgotten.
+ */
+export function returnedRow<Row>(query: object, payload: unknown, field: string): Row {
+  void { ...query };
+  // A simple object's shape is inferred from its fields, so a field's resolver sees its parent as
+  // unknown: the caller names the row type (with null when nullable) its mutation put under `field`.
+  return (payload as Record<string, Row>)[field] as Row;
+}
+
 const permissionMaps = new WeakMap<
   Context,
   Map<string, { readonly permission: PermissionScope }>

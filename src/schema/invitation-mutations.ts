@@ -1,7 +1,9 @@
 // The invitation mutations: invite (one or many), resend, revoke, and the token holder's accept
 // and decline. Resolvers translate arguments and call src/services/invitations.ts.
 import type { Permission } from '../auth/permissions.ts';
-import { AUTHENTICATION_REQUIRED, builder } from '../builder.ts';
+import { AUTHENTICATION_REQUIRED, builder, returnedRow } from '../builder.ts';
+import type { MemberRow } from '../context.ts';
+import type { InvitationRow } from '../services/invitations/shared.ts';
 import {
   AlreadyInvitedError,
   AlreadyMemberError,
@@ -219,17 +221,21 @@ function serviceInput(item: InviteItemArgs): InviteMemberServiceInput {
 const InviteMemberPayload = builder.simpleObject('InviteMemberPayload', {
   description: 'The invitation sent, the INVITED member it created, and the organization.',
   fields: (t) => ({
-    invitation: t.field({
-      type: Invitation,
+    invitation: t.prismaField({
+      type: 'Invitation',
       nullable: true,
       description:
         'The invitation, PENDING; null, with FORBIDDEN in errors[] at or under this path, without invitation:read (it is sent all the same).',
+      resolve: (query, payload) =>
+        returnedRow<InvitationRow | null>(query, payload, 'invitation'),
     }),
-    member: t.field({
-      type: Member,
+    member: t.prismaField({
+      type: 'Member',
       nullable: true,
       description:
         'The member it created, INVITED until accepted; null, with FORBIDDEN in errors[] at or under this path, without member:read.',
+      resolve: (query, payload) =>
+        returnedRow<MemberRow | null>(query, payload, 'member'),
     }),
     organization: t.field({
       type: Organization,
@@ -315,11 +321,13 @@ builder.mutationField('inviteMembers', (t) =>
 const ResendInvitationPayload = builder.simpleObject('ResendInvitationPayload', {
   description: 'The invitation with its new token and expiry.',
   fields: (t) => ({
-    invitation: t.field({
-      type: Invitation,
+    invitation: t.prismaField({
+      type: 'Invitation',
       nullable: true,
       description:
         'The invitation, PENDING again; null, with FORBIDDEN in errors[] at or under this path, without invitation:read (it is resent all the same).',
+      resolve: (query, payload) =>
+        returnedRow<InvitationRow | null>(query, payload, 'invitation'),
     }),
     acceptUrl: t.string({
       nullable: true,
@@ -367,11 +375,13 @@ builder.mutationField('resendInvitation', (t) =>
 const RevokeInvitationPayload = builder.simpleObject('RevokeInvitationPayload', {
   description: 'The revoked invitation.',
   fields: (t) => ({
-    invitation: t.field({
-      type: Invitation,
+    invitation: t.prismaField({
+      type: 'Invitation',
       nullable: true,
       description:
         'The invitation, now REVOKED; null, with FORBIDDEN in errors[] at or under this path, without invitation:read (it is revoked all the same).',
+      resolve: (query, payload) =>
+        returnedRow<InvitationRow | null>(query, payload, 'invitation'),
     }),
   }),
 });

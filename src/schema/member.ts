@@ -1,7 +1,7 @@
 // Member: the type and its relations. Root fields and mutations for members live below it.
 import { needsOwnerLevel, type Permission } from '../auth/permissions.ts';
-import { builder, permissionIn } from '../builder.ts';
-import type { Context } from '../context.ts';
+import { builder, permissionIn, returnedRow } from '../builder.ts';
+import type { Context, MemberRow } from '../context.ts';
 import { prisma } from '../db.ts';
 import {
   ForbiddenError,
@@ -270,11 +270,13 @@ const UpdateMemberInput = builder.inputType('UpdateMemberInput', {
 const UpdateMemberPayload = builder.simpleObject('UpdateMemberPayload', {
   description: 'The result of updateMember.',
   fields: (t) => ({
-    member: t.field({
-      type: Member,
+    member: t.prismaField({
+      type: 'Member',
       nullable: true,
       description:
         'The member as updated; null, with FORBIDDEN in errors[] at or under this path, without member:read (the change is made all the same).',
+      resolve: (query, payload) =>
+        returnedRow<MemberRow | null>(query, payload, 'member'),
     }),
   }),
 });
@@ -282,11 +284,13 @@ const UpdateMemberPayload = builder.simpleObject('UpdateMemberPayload', {
 const DeactivateMemberPayload = builder.simpleObject('DeactivateMemberPayload', {
   description: 'The result of deactivateMember.',
   fields: (t) => ({
-    member: t.field({
-      type: Member,
+    member: t.prismaField({
+      type: 'Member',
       nullable: true,
       description:
         'The member, now DEACTIVATED; null, with FORBIDDEN in errors[] at or under this path, without member:read (it is deactivated all the same).',
+      resolve: (query, payload) =>
+        returnedRow<MemberRow | null>(query, payload, 'member'),
     }),
   }),
 });
@@ -294,11 +298,13 @@ const DeactivateMemberPayload = builder.simpleObject('DeactivateMemberPayload', 
 const ReactivateMemberPayload = builder.simpleObject('ReactivateMemberPayload', {
   description: 'The result of reactivateMember.',
   fields: (t) => ({
-    member: t.field({
-      type: Member,
+    member: t.prismaField({
+      type: 'Member',
       nullable: true,
       description:
         'The member, now ACTIVE; null, with FORBIDDEN in errors[] at or under this path, without member:read (it is reactivated all the same).',
+      resolve: (query, payload) =>
+        returnedRow<MemberRow | null>(query, payload, 'member'),
     }),
   }),
 });
@@ -316,17 +322,26 @@ const UpdateSelfInput = builder.inputType('UpdateSelfInput', {
 
 const UpdateSelfPayload = builder.simpleObject('UpdateSelfPayload', {
   description: 'The result of updateSelf.',
-  fields: (t) => ({ member: t.field({ type: Member, description: 'The calling member.' }) }),
+  fields: (t) => ({
+    member: t.prismaField({
+      type: 'Member',
+      description: 'The calling member.',
+      resolve: (query, payload) =>
+        returnedRow<MemberRow>(query, payload, 'member'),
+    }),
+  }),
 });
 
 const RevokeMemberSessionsPayload = builder.simpleObject('RevokeMemberSessionsPayload', {
   description: 'The result of revokeMemberSessions.',
   fields: (t) => ({
-    member: t.field({
-      type: Member,
+    member: t.prismaField({
+      type: 'Member',
       nullable: true,
       description:
         'The member signed out everywhere; null, with FORBIDDEN in errors[] at or under this path, without member:read (it is signed out all the same).',
+      resolve: (query, payload) =>
+        returnedRow<MemberRow | null>(query, payload, 'member'),
     }),
     revokedSessionCount: t.int({ description: 'How many sessions were live.' }),
   }),
