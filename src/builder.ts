@@ -61,15 +61,27 @@ export function permissionIn(
  * The resolver of a payload field that returns a row its service read whole (Member and
  * Invitation are select-mode types): handed to plugin-prisma as the field's result, with the query
  * it planned, so that the fields beneath answer from the row (every column is in it) instead of
- * each loading its column again. Relations the query asks for that the row lacks are loaded by
- * their own fields, as for any row. The query is read (spread) so that the development check
- * (onUnusedQuery) knows it was not forgotten.
+ * each loading its column again. When the query also asks for what the row lacks (a relation, the
+ * latest mail), the row is read again with the query, in one go, as the fields would otherwise
+ * have loaded it.
  */
-export function returnedRow<Row>(query: object, payload: unknown, field: string): Row {
-  void { ...query };
+export function returnedRow<Row extends { id: string }>(
+  query: { select?: object; include?: object },
+  payload: unknown,
+  field: string,
+  load: (id: string) => Promise<Row | null>,
+): Row | null | Promise<Row | null> {
   // A simple object's shape is inferred from its fields, so a field's resolver sees its parent as
-  // unknown: the caller names the row type (with null when nullable) its mutation put under `field`.
-  return (payload as Record<string, Row>)[field] as Row;
+  // unknown: the caller names the row type its mutation put under `field`.
+  const row = (payload as Record<string, Row | null | undefined>)[field] ?? null;
+  if (row === null) return null;
+  const asked = query.select ?? query.include ?? {};
+  for (const [key, entry] of Object.entries(asked)) {
+    if (entry !== true && entry !== false && entry != null && !Object.hasOwn(row, key)) {
+      return load(row.id);
+    }
+  }
+  return row;
 }
 
 const permissionMaps = new WeakMap<

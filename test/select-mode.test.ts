@@ -117,6 +117,18 @@ describe('select mode on Member and Invitation', () => {
       trustedMetadata: {},
       acceptedAt: null,
     });
+
+    // What the returned row lacks (its latest mail, its member as a relation) is still read.
+    const withRelations = await server.gql(
+      invite('id delivery { status attempts } member { status email }'),
+      inviteInput(),
+      key,
+    );
+    expect(withRelations.errors).toBeUndefined();
+    expect(withRelations.data!.inviteMember.invitation).toMatchObject({
+      delivery: { status: 'QUEUED', attempts: 0 },
+      member: { status: 'INVITED' },
+    });
   });
 
   it('a page asking every column reads them with the page, whatever its size', async () => {

@@ -2,8 +2,7 @@
 // and decline. Resolvers translate arguments and call src/services/invitations.ts.
 import type { Permission } from '../auth/permissions.ts';
 import { AUTHENTICATION_REQUIRED, builder, returnedRow } from '../builder.ts';
-import type { MemberRow } from '../context.ts';
-import type { InvitationRow } from '../services/invitations/shared.ts';
+import { prisma } from '../db.ts';
 import {
   AlreadyInvitedError,
   AlreadyMemberError,
@@ -227,7 +226,9 @@ const InviteMemberPayload = builder.simpleObject('InviteMemberPayload', {
       description:
         'The invitation, PENDING; null, with FORBIDDEN in errors[] at or under this path, without invitation:read (it is sent all the same).',
       resolve: (query, payload) =>
-        returnedRow<InvitationRow | null>(query, payload, 'invitation'),
+        returnedRow(query, payload, 'invitation', (id) =>
+          prisma.invitation.findUnique({ ...query, where: { id } }),
+        ),
     }),
     member: t.prismaField({
       type: 'Member',
@@ -235,7 +236,9 @@ const InviteMemberPayload = builder.simpleObject('InviteMemberPayload', {
       description:
         'The member it created, INVITED until accepted; null, with FORBIDDEN in errors[] at or under this path, without member:read.',
       resolve: (query, payload) =>
-        returnedRow<MemberRow | null>(query, payload, 'member'),
+        returnedRow(query, payload, 'member', (id) =>
+          prisma.member.findUnique({ ...query, where: { id } }),
+        ),
     }),
     organization: t.field({
       type: Organization,
@@ -327,7 +330,9 @@ const ResendInvitationPayload = builder.simpleObject('ResendInvitationPayload', 
       description:
         'The invitation, PENDING again; null, with FORBIDDEN in errors[] at or under this path, without invitation:read (it is resent all the same).',
       resolve: (query, payload) =>
-        returnedRow<InvitationRow | null>(query, payload, 'invitation'),
+        returnedRow(query, payload, 'invitation', (id) =>
+          prisma.invitation.findUnique({ ...query, where: { id } }),
+        ),
     }),
     acceptUrl: t.string({
       nullable: true,
@@ -381,7 +386,9 @@ const RevokeInvitationPayload = builder.simpleObject('RevokeInvitationPayload', 
       description:
         'The invitation, now REVOKED; null, with FORBIDDEN in errors[] at or under this path, without invitation:read (it is revoked all the same).',
       resolve: (query, payload) =>
-        returnedRow<InvitationRow | null>(query, payload, 'invitation'),
+        returnedRow(query, payload, 'invitation', (id) =>
+          prisma.invitation.findUnique({ ...query, where: { id } }),
+        ),
     }),
   }),
 });

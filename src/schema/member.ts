@@ -1,7 +1,7 @@
 // Member: the type and its relations. Root fields and mutations for members live below it.
 import { needsOwnerLevel, type Permission } from '../auth/permissions.ts';
 import { builder, permissionIn, returnedRow } from '../builder.ts';
-import type { Context, MemberRow } from '../context.ts';
+import type { Context } from '../context.ts';
 import { prisma } from '../db.ts';
 import {
   ForbiddenError,
@@ -276,7 +276,9 @@ const UpdateMemberPayload = builder.simpleObject('UpdateMemberPayload', {
       description:
         'The member as updated; null, with FORBIDDEN in errors[] at or under this path, without member:read (the change is made all the same).',
       resolve: (query, payload) =>
-        returnedRow<MemberRow | null>(query, payload, 'member'),
+        returnedRow(query, payload, 'member', (id) =>
+          prisma.member.findUnique({ ...query, where: { id } }),
+        ),
     }),
   }),
 });
@@ -290,7 +292,9 @@ const DeactivateMemberPayload = builder.simpleObject('DeactivateMemberPayload', 
       description:
         'The member, now DEACTIVATED; null, with FORBIDDEN in errors[] at or under this path, without member:read (it is deactivated all the same).',
       resolve: (query, payload) =>
-        returnedRow<MemberRow | null>(query, payload, 'member'),
+        returnedRow(query, payload, 'member', (id) =>
+          prisma.member.findUnique({ ...query, where: { id } }),
+        ),
     }),
   }),
 });
@@ -304,7 +308,9 @@ const ReactivateMemberPayload = builder.simpleObject('ReactivateMemberPayload', 
       description:
         'The member, now ACTIVE; null, with FORBIDDEN in errors[] at or under this path, without member:read (it is reactivated all the same).',
       resolve: (query, payload) =>
-        returnedRow<MemberRow | null>(query, payload, 'member'),
+        returnedRow(query, payload, 'member', (id) =>
+          prisma.member.findUnique({ ...query, where: { id } }),
+        ),
     }),
   }),
 });
@@ -326,8 +332,13 @@ const UpdateSelfPayload = builder.simpleObject('UpdateSelfPayload', {
     member: t.prismaField({
       type: 'Member',
       description: 'The calling member.',
-      resolve: (query, payload) =>
-        returnedRow<MemberRow>(query, payload, 'member'),
+      resolve: async (query, payload) => {
+        const member = await returnedRow(query, payload, 'member', (id) =>
+          prisma.member.findUnique({ ...query, where: { id } }),
+        );
+        if (!member) throw new NotFoundError('Member');
+        return member;
+      },
     }),
   }),
 });
@@ -341,7 +352,9 @@ const RevokeMemberSessionsPayload = builder.simpleObject('RevokeMemberSessionsPa
       description:
         'The member signed out everywhere; null, with FORBIDDEN in errors[] at or under this path, without member:read (it is signed out all the same).',
       resolve: (query, payload) =>
-        returnedRow<MemberRow | null>(query, payload, 'member'),
+        returnedRow(query, payload, 'member', (id) =>
+          prisma.member.findUnique({ ...query, where: { id } }),
+        ),
     }),
     revokedSessionCount: t.int({ description: 'How many sessions were live.' }),
   }),
