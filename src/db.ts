@@ -97,3 +97,30 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
   current = database;
   return database;
 }
+
+/**
+ * A row as `row_to_json` gives it, as Prisma would: camelCase field names, and the timestamps
+ * (every field ending in "At" in this schema) as Dates.
+ */
+export function modelRow<T>(json: Record<string, unknown>): T {
+  const row: Record<string, unknown> = {};
+  for (const column in json) {
+    const value = json[column];
+    const field = fieldOf(column);
+    row[field.name] = field.timestamp && typeof value === 'string' ? new Date(value) : value;
+  }
+  return row as T;
+}
+
+/** Column name → field name (and whether it is a timestamp), worked out once per column. */
+const fields = new Map<string, { name: string; timestamp: boolean }>();
+
+function fieldOf(column: string): { name: string; timestamp: boolean } {
+  let field = fields.get(column);
+  if (!field) {
+    const name = column.replace(/_([a-z])/g, (_match, letter: string) => letter.toUpperCase());
+    field = { name, timestamp: name.endsWith('At') };
+    fields.set(column, field);
+  }
+  return field;
+}

@@ -1,7 +1,7 @@
 // Turns a bearer token into a Caller: an API key, a member session, or nobody.
 import { GraphQLError } from 'graphql';
 import type { Caller, MemberRow } from '../context.ts';
-import { prisma } from '../db.ts';
+import { modelRow, prisma } from '../db.ts';
 import { permissionsOf, type RoleDefinition } from '../auth/permissions.ts';
 import { hashToken, looksLike } from '../auth/tokens.ts';
 
@@ -24,7 +24,8 @@ function unauthenticated(message: string): GraphQLError {
  * statement, so a request costs one round trip to know who calls and what it may do, and
  * `viewer { member }` needs none of its own.
  */
-type SessionRow = MemberRow & {
+type SessionRow = {
+  member: Record<string, unknown>;
   sessionId: string;
   sessionExpiresAt: Date;
   sessionRevokedAt: Date | null;
@@ -57,15 +58,7 @@ export async function authenticate(authorization: string | null): Promise<Caller
     const [row] = await prisma.$queryRaw<SessionRow[]>`
       SELECT s.id::text AS "sessionId", s.expires_at AS "sessionExpiresAt",
         s.revoked_at AS "sessionRevokedAt", s.last_used_at AS "sessionLastUsedAt",
-        m.id::text AS id, m.organization_id::text AS "organizationId", m.email,
-        m.email_normalized AS "emailNormalized", m.name, m.status::text AS status, m.roles,
-        m.trusted_metadata AS "trustedMetadata", m.untrusted_metadata AS "untrustedMetadata",
-        m.has_restricted_access AS "hasRestrictedAccess",
-        m.restricted_resource_ids AS "restrictedResourceIds",
-        m.invited_by_member_id::text AS "invitedByMemberId",
-        m.invited_by_api_key_id::text AS "invitedByApiKeyId", m.activated_at AS "activatedAt",
-        m.deactivated_at AS "deactivatedAt", m.created_at AS "createdAt",
-        m.updated_at AS "updatedAt",
+        row_to_json(m) AS member,
         COALESCE(
           (SELECT json_agg(json_build_object('key', r.key, 'permissions', r.permissions))
            FROM custom_roles r
@@ -75,14 +68,8 @@ export async function authenticate(authorization: string | null): Promise<Caller
       FROM member_sessions s JOIN members m ON m.id = s.member_id
       WHERE s.token_hash = ${hashToken(token)}`;
     if (!row) throw unauthenticated('Invalid, expired or revoked session');
-    const {
-      sessionId,
-      sessionExpiresAt,
-      sessionRevokedAt,
-      sessionLastUsedAt,
-      customRoles,
-      ...member
-    } = row;
+    const { sessionId, sessionExpiresAt, sessionRevokedAt, sessionLastUsedAt, customRoles } = row;
+    const member = modelRow<MemberRow>(row.member);
     if (sessionRevokedAt || sessionExpiresAt <= now || member.status !== 'ACTIVE') {
       throw unauthenticated('Invalid, expired or revoked session');
     }

@@ -6,7 +6,7 @@ import { z } from 'zod';
 import { assertRedirectAllowed } from '../../auth/redirect-origins.ts';
 import type { Context } from '../../context.ts';
 import { isBuiltinRole, type RoleDefinition } from '../../auth/permissions.ts';
-import { prisma, Prisma, type Transaction } from '../../db.ts';
+import { modelRow, prisma, Prisma, type Transaction } from '../../db.ts';
 import {
   AlreadyInvitedError,
   AlreadyMemberError,
@@ -651,33 +651,6 @@ async function readInviteState(
     actor: row.actor,
     pendingInvitations: row.pendingInvitations ?? organization.pendingInvitationCount,
   };
-}
-
-/**
- * A row as `row_to_json` gives it, as Prisma would: camelCase field names, and the timestamps
- * (every field ending in "At" in this schema) as Dates.
- */
-function modelRow<T>(json: Record<string, unknown>): T {
-  const row: Record<string, unknown> = {};
-  for (const column in json) {
-    const value = json[column];
-    const field = fieldOf(column);
-    row[field.name] = field.timestamp && typeof value === 'string' ? new Date(value) : value;
-  }
-  return row as T;
-}
-
-/** Column name → field name (and whether it is a timestamp), worked out once per column. */
-const fields = new Map<string, { name: string; timestamp: boolean }>();
-
-function fieldOf(column: string): { name: string; timestamp: boolean } {
-  let field = fields.get(column);
-  if (!field) {
-    const name = column.replace(/_([a-z])/g, (_match, letter: string) => letter.toUpperCase());
-    field = { name, timestamp: name.endsWith('At') };
-    fields.set(column, field);
-  }
-  return field;
 }
 
 /** resendIfPending: the pending invitation gets a new token and expiry and the fields given. */
