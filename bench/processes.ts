@@ -29,7 +29,11 @@ function statusField(pid: number, field: string): number {
 
 /** utime + stime of a process from /proc/PID/stat (fields 14 and 15, in clock ticks of 10 ms). */
 export function cpuTimeMs(pid: number): number {
-  const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+  return cpuTimeOfStat(fs.readFileSync(`/proc/${pid}/stat`, 'utf8'));
+}
+
+/** utime + stime, in ms, of one /proc/PID/stat text. */
+function cpuTimeOfStat(stat: string): number {
   // The command name (field 2) may hold spaces; the fields after its closing parenthesis are fixed.
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   return (Number(fields[11]) + Number(fields[12])) * 10;
@@ -48,8 +52,7 @@ function postgresCpuByPid(): Map<number, number> {
     }
     const name = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
     if (name !== 'postgres') continue;
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    byPid.set(Number(entry), (Number(fields[11]) + Number(fields[12])) * 10);
+    byPid.set(Number(entry), cpuTimeOfStat(stat));
   }
   return byPid;
 }
