@@ -4,6 +4,13 @@
 // member, the invitation, the outbox row and the audit event, as Roster's invite does. It takes
 // Roster's request body (a GraphQL POST with `variables.input`) and answers in its shape, so the
 // bench sends both the same requests and checks both the same way. Not a GraphQL server.
+//
+// POST /read is the floor for the member session read (bench/operations.ts SESSION_READ): the
+// session looked up by its token's hash and the whole answer (viewer, organization, 50 members,
+// 50 invitations with inviter and latest mail, both totalCounts from the organization's counters)
+// built by PostgreSQL as JSON in one statement, which node:http sends on as it is. It checks the
+// session (live, member ACTIVE) but no permission: nothing any GraphQL server could do for that
+// read costs less.
 import crypto from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -148,7 +155,89 @@ async function invite(authorization: string | undefined, input: InviteInput): Pr
   }
 }
 
+// Global ids as Roster's: base64 of "Type:uuid" (under 76 characters, so no line breaks).
+const globalId = (type: string, column: string) =>
+  `encode(convert_to('${type}:' || ${column}::text, 'UTF8'), 'base64')`;
+const iso = (column: string) =>
+  `to_char(${column} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
+const SESSION_READ_SQL = `
+  SELECT json_build_object('data', json_build_object('viewer', json_build_object(
+    'kind', 'MEMBER',
+    'member', json_build_object('id', ${globalId('Member', 'v.id')}, 'email', v.email,
+      'name', v.name, 'roles', v.roles),
+    'organization', json_build_object(
+      'id', ${globalId('Organization', 'o.id')}, 'name', o.name, 'slug', o.slug,
+      'members', json_build_object(
+        'totalCount', o.invited_member_count + o.active_member_count + o.deactivated_member_count,
+        'edges', (SELECT coalesce(json_agg(json_build_object('node', json_build_object(
+            'id', ${globalId('Member', 'm.id')}, 'email', m.email, 'name', m.name,
+            'status', m.status, 'roles', m.roles)) ORDER BY m.created_at DESC, m.id DESC), '[]')
+          FROM (SELECT * FROM members WHERE organization_id = o.id
+                ORDER BY created_at DESC, id DESC LIMIT 50) m)),
+      'invitations', json_build_object(
+        'totalCount', o.pending_invitation_count + o.accepted_invitation_count
+          + o.declined_invitation_count + o.revoked_invitation_count + o.expired_invitation_count,
+        'edges', (SELECT coalesce(json_agg(json_build_object('node', json_build_object(
+            'id', ${globalId('Invitation', 'i.id')}, 'email', i.email,
+            'status', CASE WHEN i.status = 'PENDING' AND i.expires_at <= now() THEN 'EXPIRED'
+                           ELSE i.status::text END,
+            'roles', i.roles, 'expiresAt', ${iso('i.expires_at')},
+            'invitedBy', CASE WHEN b.id IS NULL THEN NULL ELSE
+              json_build_object('id', ${globalId('Member', 'b.id')}, 'email', b.email) END,
+            'delivery', CASE WHEN e.status IS NULL THEN NULL ELSE
+              json_build_object('status', e.status, 'attempts', e.attempts,
+                'sentAt', ${iso('e.sent_at')}) END))
+            ORDER BY i.created_at DESC, i.id DESC), '[]')
+          FROM (SELECT * FROM invitations WHERE organization_id = o.id
+                ORDER BY created_at DESC, id DESC LIMIT 50) i
+          LEFT JOIN members b ON b.id = i.invited_by_member_id
+          LEFT JOIN LATERAL (SELECT status, attempts, sent_at FROM email_outbox
+                              WHERE invitation_id = i.id
+                              ORDER BY created_at DESC, status ASC LIMIT 1) e ON true))))))::text
+    AS body
+  FROM member_sessions s
+  JOIN members v ON v.id = s.member_id
+  JOIN organizations o ON o.id = v.organization_id
+  WHERE s.token_hash = $1 AND s.revoked_at IS NULL AND s.expires_at > now()
+    AND v.status = 'ACTIVE'`;
+
+async function sessionRead(authorization: string | undefined): Promise<string | null> {
+  const token = /^Bearer\s+(\S+)$/i.exec(authorization ?? '')?.[1];
+  if (!token) return null;
+  // A named statement: PostgreSQL plans it once per connection (its planning costs more than
+  // running it).
+  const result = await pool.query<{ body: string }>({
+    name: 'session-read',
+    text: SESSION_READ_SQL,
+    values: [sha256(token)],
+  });
+  return result.rows[0]?.body ?? null;
+}
+
+function readRoute(req: http.IncomingMessage, res: http.ServerResponse) {
+  req.resume();
+  req.on('end', () => {
+    sessionRead(req.headers.authorization)
+      .catch((error: unknown) => {
+        console.error(error);
+        return undefined;
+      })
+      .then((body) => {
+        res.writeHead(body ? 200 : body === null ? 401 : 500, {
+          'content-type': 'application/json',
+        });
+        res.end(
+          body ??
+            JSON.stringify({
+              errors: [{ message: body === null ? 'Session' : 'Unexpected error.' }],
+            }),
+        );
+      });
+  });
+}
+
 const server = http.createServer((req, res) => {
+  if (req.url === '/read') return readRoute(req, res);
   const chunks: Buffer[] = [];
   req.on('data', (chunk: Buffer) => chunks.push(chunk));
   req.on('end', () => {

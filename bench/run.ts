@@ -614,6 +614,7 @@ async function main() {
       }
       const readRuns: LoadResult[] = [];
       const helloRuns: LoadResult[] = [];
+      const floorReadRuns: LoadResult[] = [];
       for (let round = 0; round <= settings.rounds; round++) {
         // Round 0 warms both up and is not counted.
         const label = round === 0 ? 'warm-up' : `${round}`;
@@ -641,9 +642,25 @@ async function main() {
               body.data?.hello === 'world' ? null : JSON.stringify(body).slice(0, 200),
           }),
         );
+        // The same read from the node:http + pg floor: one statement, JSON built by PostgreSQL.
+        const floorRead = floor
+          ? checked(
+              `floor read ${label}`,
+              await load({
+                url: `${floor.url}/read`,
+                server: floor,
+                connections: 10,
+                requests: round === 0 ? 50 : settings.reads,
+                headers: { authorization: `Bearer ${boot.session.token}` },
+                body: () => ({ query: SESSION_READ }),
+                check: (body) => sessionReadProblem(body),
+              }),
+            )
+          : undefined;
         if (round > 0) {
           readRuns.push(read);
           helloRuns.push(helloRun);
+          if (floorRead) floorReadRuns.push(floorRead);
         }
       }
       const r = summarize(readRuns);
@@ -654,6 +671,15 @@ async function main() {
         comparison: `bare graphql-yoga { hello }: ${fmtRate(h.rate)}, p50 ${fmtMs(h.p50)}${cpuNote(h)}`,
         ratio: `${(r.rate / h.rate).toFixed(3)}×`,
       });
+      if (floorReadRuns.length) {
+        const f = summarize(floorReadRuns);
+        rows.push({
+          workload: '  same',
+          roster: '',
+          comparison: `node:http + pg floor (1 statement, JSON from PostgreSQL): ${fmtRate(f.rate)}, p50 ${fmtMs(f.p50)}${cpuNote(f)}`,
+          ratio: `${(r.rate / f.rate).toFixed(2)}× (floor: ${(f.rate / h.rate).toFixed(2)}× Yoga)`,
+        });
+      }
     }
 
     if (settings.only.has('accept')) {
