@@ -35,3 +35,26 @@ export async function statementTextsDuring(fn: () => Promise<unknown>): Promise<
   }
   return texts;
 }
+
+/** Runs `fn` and returns each statement that reached the database meanwhile with its values. */
+export async function statementsWithValuesDuring(
+  fn: () => Promise<unknown>,
+): Promise<{ text: string; values: unknown[] }[]> {
+  const original = pg.Client.prototype.query;
+  const statements: { text: string; values: unknown[] }[] = [];
+  pg.Client.prototype.query = function (this: pg.Client, ...args: unknown[]) {
+    const [first, second] = args;
+    const config = typeof first === 'string' ? { text: first } : (first as pg.QueryConfig);
+    statements.push({
+      text: String(config.text),
+      values: [...((Array.isArray(second) ? second : config.values) ?? [])],
+    });
+    return (original as (...params: unknown[]) => unknown).apply(this, args);
+  } as typeof original;
+  try {
+    await fn();
+  } finally {
+    pg.Client.prototype.query = original;
+  }
+  return statements;
+}

@@ -90,6 +90,18 @@ function statusWhere(
   };
 }
 
+/**
+ * An emailContains argument as Prisma's `contains` wants it: trimmed, lower-cased (the column is the
+ * lower-cased address) and with LIKE's wildcards and escape character escaped, since `contains`
+ * puts the value between % as it is: "a_b" must not match "axb".
+ */
+function likeSubstring(value: string): string {
+  return value
+    .trim()
+    .toLowerCase()
+    .replace(/[\\%_]/g, (character) => `\\${character}`);
+}
+
 /** The rows of Organization.invitations (within one organization) for these filters. */
 export function invitationsWhere(
   filters: InvitationFilters,
@@ -99,7 +111,7 @@ export function invitationsWhere(
   if (filters.status?.length) conditions.push(statusWhere(filters.status, now));
   if (filters.emailContains) {
     conditions.push({
-      emailNormalized: { contains: filters.emailContains.trim().toLowerCase() },
+      emailNormalized: { contains: likeSubstring(filters.emailContains) },
     });
   }
   if (filters.invitedById) {
@@ -118,7 +130,7 @@ export function membersWhere(filters: MemberFilters): Prisma.MemberWhereInput {
     ...(filters.status?.length ? { status: { in: [...filters.status] } } : {}),
     ...(filters.role ? { roles: { has: filters.role } } : {}),
     ...(filters.emailContains
-      ? { emailNormalized: { contains: filters.emailContains.trim().toLowerCase() } }
+      ? { emailNormalized: { contains: likeSubstring(filters.emailContains) } }
       : {}),
   };
 }
