@@ -16,6 +16,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { PGlite } from '@electric-sql/pglite';
 import { PGLiteSocketServer } from '@electric-sql/pglite-socket';
+import { pg_trgm } from '@electric-sql/pglite/contrib/pg_trgm';
 import { makePrivateDir } from './private-dir.ts';
 
 export { makePrivateDir };
@@ -106,6 +107,8 @@ export async function startEmbeddedDatabase(
   const pglite = await PGlite.create({
     ...(dataDir ? { dataDir } : {}),
     startParams: START_PARAMS,
+    // The emailContains filters' trigram indexes (migration 20261130043229_email_trigram_indexes).
+    extensions: { pg_trgm },
   });
   const server = new PGLiteSocketServer({ db: pglite, path: socketPath, maxConnections: 16 });
   try {

@@ -283,7 +283,7 @@ builder.prismaObjectField('Organization', 'invitations', (t) =>
         status: t.arg({ type: [InvitationStatus], description: 'Any of these statuses.' }),
         emailContains: t.arg.string({
           description:
-            'Invitations whose email address contains this text, compared case-insensitively (a substring, not a whole address).',
+            'Invitations whose email address contains this text, compared case-insensitively (a substring, not a whole address; % and _ are plain characters).',
         }),
         invitedById: t.arg.globalID({ description: 'Sent by this member (Member.id).' }),
       },
@@ -299,7 +299,7 @@ builder.prismaObjectField('Organization', 'invitations', (t) =>
       fields: (tc) => ({
         totalCount: tc.int({
           description:
-            "How many invitations match the filters, on all pages. Filtered by status alone (or not at all) it is read from the organization's counters, without a scan (asking PENDING or EXPIRED without the other adds a count of the PENDING invitations past expiresAt not yet swept, through an index). With invitedById it counts that member's invitations through an index; with emailContains (a substring, which no index serves) it counts the organization's matching invitations, a scan of them all in a large organization.",
+            "How many invitations match the filters, on all pages. Filtered by status alone (or not at all) it is read from the organization's counters, without a scan (asking PENDING or EXPIRED without the other adds a count of the PENDING invitations past expiresAt not yet swept, through an index). With invitedById it counts that member's invitations through an index; with emailContains it counts the organization's matching invitations through the addresses' trigram index (a search of two or fewer characters, which has no trigram, still reads them all).",
           resolve: (connection) => invitationTotalCount(connection.parent, connection.args),
         }),
       }),

@@ -165,7 +165,7 @@ builder.prismaObjectField('Organization', 'members', (t) =>
         role: t.arg.string({ description: 'Members holding this role key.' }),
         emailContains: t.arg.string({
           description:
-            'Members whose email address contains this text, compared case-insensitively (a substring, not a whole address).',
+            'Members whose email address contains this text, compared case-insensitively (a substring, not a whole address; % and _ are plain characters).',
         }),
       },
       query: (args) => ({
@@ -179,7 +179,7 @@ builder.prismaObjectField('Organization', 'members', (t) =>
       fields: (tc) => ({
         totalCount: tc.int({
           description:
-            "How many members match the filters, on all pages. Filtered by status alone (or not at all) it is read from the organization's counters, without a scan. With role it counts through the roles index; with emailContains (a substring, which no index serves) it counts the organization's matching members, a scan of them all in a large organization.",
+            "How many members match the filters, on all pages. Filtered by status alone (or not at all) it is read from the organization's counters, without a scan. With role it counts through the roles index; with emailContains it counts the organization's matching members through the addresses' trigram index (a search of two or fewer characters, which has no trigram, still reads them all).",
           resolve: (connection) => memberTotalCount(connection.parent, connection.args),
         }),
       }),
