@@ -128,6 +128,32 @@ export const INVITATIONS_PAGE = /* GraphQL */ `
   }
 `;
 
+/** Invitations whose address contains a substring (a search box), with totalCount (API key). */
+export const INVITATIONS_SEARCH = /* GraphQL */ `
+  query BenchInvitationsSearch($id: ID!, $email: String!) {
+    organization(by: { id: $id }) {
+      __typename
+      ... on Organization {
+        invitations(first: 20, emailContains: $email) {
+          totalCount
+          edges {
+            node {
+              id
+              email
+              status
+              expiresAt
+            }
+          }
+        }
+      }
+      ... on Error {
+        code
+        message
+      }
+    }
+  }
+`;
+
 export interface GraphQLBody {
   data?: Record<string, any> | null;
   errors?: { message: string }[];

@@ -28,6 +28,7 @@ import { load as loadRun, type LoadOptions, type LoadResult } from './load.ts';
 import {
   ACCEPT,
   INVITATIONS_PAGE,
+  INVITATIONS_SEARCH,
   INVITE,
   SESSION_READ,
   resultProblem,
@@ -749,8 +750,10 @@ async function main() {
       const big = await newOrganization(seatLimit);
       const started = performance.now();
       /** Adds `n` pending invitations (with their INVITED members) to an organization. */
+      const seeded = new Map<string, { tag: string; n: number }>();
       const seedPending = async (organizationId: string, n: number) => {
         const tag = `${unique()}`;
+        seeded.set(organizationId, { tag, n });
         await db.query(
           `INSERT INTO members (organization_id, email, email_normalized, status, roles, updated_at)
            SELECT $1::uuid, 'p' || g || '.' || $3 || '@scale.example',
@@ -768,18 +771,34 @@ async function main() {
         );
       };
       await seedPending(big.raw, settings.scale);
-      await db.query('ANALYZE members, invitations');
+      // As autovacuum leaves a table after a bulk load (it runs once that many rows went in): the
+      // rows in the trigram indexes proper, not in GIN's pending list, and fresh statistics.
+      await db.query('VACUUM ANALYZE members, invitations');
       say(`  inserted in ${((performance.now() - started) / 1000).toFixed(1)} s`);
       const pendingIn = (id: string) =>
         count(
           `SELECT count(*) AS n FROM invitations WHERE organization_id = $1 AND status = 'PENDING'`,
           [id],
         );
+      /** One seeded invitation's address, upper-cased as a person might type part of it. */
+      const searchFor = (organizationId: string) => {
+        const { tag, n } = seeded.get(organizationId)!;
+        return `P${1 + Math.floor(Math.random() * n)}.${tag}@`;
+      };
+      /** A search must find exactly the one invitation whose address holds the substring. */
+      const searchProblem = (body: GraphQLBody) => {
+        const problem = resultProblem(body, 'organization', 'Organization');
+        if (problem) return problem;
+        const { totalCount, edges } = body.data!.organization.invitations;
+        return totalCount === 1 && edges.length === 1 && /^p\d+\./.test(edges[0].node.email)
+          ? null
+          : `search found ${edges.length} (totalCount ${totalCount}), expected 1`;
+      };
       const scaleCase = async (
         workload: string,
         connections: number,
         requests: number,
-        kind: 'invite' | 'page',
+        kind: 'invite' | 'page' | 'search',
         /** Pending invitations the comparison organization starts with (0: empty). */
         comparisonPending = 0,
       ) => {
@@ -807,15 +826,22 @@ async function main() {
                 body:
                   kind === 'invite'
                     ? inviteBody([org.id], `s${unique()}`)
-                    : () => ({ query: INVITATIONS_PAGE, variables: { id: org.id } }),
+                    : kind === 'search'
+                      ? () => ({
+                          query: INVITATIONS_SEARCH,
+                          variables: { id: org.id, email: searchFor(org.raw) },
+                        })
+                      : () => ({ query: INVITATIONS_PAGE, variables: { id: org.id } }),
                 check:
                   kind === 'invite'
                     ? isInvite
-                    : (body) =>
-                        resultProblem(body, 'organization', 'Organization') ??
-                        (body.data!.organization.invitations.totalCount === before
-                          ? null
-                          : `totalCount ${body.data!.organization.invitations.totalCount}, expected ${before}`),
+                    : kind === 'search'
+                      ? searchProblem
+                      : (body) =>
+                          resultProblem(body, 'organization', 'Organization') ??
+                          (body.data!.organization.invitations.totalCount === before
+                            ? null
+                            : `totalCount ${body.data!.organization.invitations.totalCount}, expected ${before}`),
               }),
             );
             expectCount(
@@ -857,6 +883,14 @@ async function main() {
         10,
         few,
         'page',
+        20,
+      );
+      // A search box: a substring of one address (emailContains), through the trigram indexes.
+      await scaleCase(
+        `invitations search (emailContains) + totalCount, ${many}, 10 conn.`,
+        10,
+        few,
+        'search',
         20,
       );
     }
