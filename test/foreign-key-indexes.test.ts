@@ -11,7 +11,8 @@ useTestServer();
 
 /** table.column(s) → why no index is needed. */
 const UNINDEXED_ON_PURPOSE: Record<string, string> = {
-  'invitations.invited_by_api_key_id': 'API keys are revoked, never deleted: no code path deletes one',
+  'invitations.invited_by_api_key_id':
+    'API keys are revoked, never deleted: no code path deletes one',
   'members.invited_by_api_key_id': 'API keys are revoked, never deleted: no code path deletes one',
   'email_outbox.organization_id':
     'deleting an organization (one row) scans the outbox once; an index would cost every invite an insert',
