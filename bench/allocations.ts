@@ -5,11 +5,10 @@
 // collector's CPU share and, under load, how far the old generation grows (peak RSS).
 //   DATABASE_URL=postgresql://… npx tsx bench/allocations.ts [requests] [top]
 import inspector from 'node:inspector/promises';
-import { setRedirectOrigins } from '../src/auth/redirect-origins.ts';
 import { openDatabase, prisma } from '../src/db.ts';
 import { createApiKey } from '../src/services/api-keys.ts';
 import { issueSession } from '../src/services/sessions.ts';
-import { createRosterYoga } from '../src/yoga.ts';
+import { inProcessGraphQL } from './in-process.ts';
 import { ACCEPT, INVITE, SESSION_READ, resultProblem, sessionReadProblem } from './operations.ts';
 
 interface SampleNode {
@@ -24,19 +23,7 @@ const database = await openDatabase({ url: process.env.DATABASE_URL, poolSize: 1
 console.log(
   `Database: ${database.embedded ? 'embedded (PGlite; set DATABASE_URL for PostgreSQL)' : 'PostgreSQL'}`,
 );
-setRedirectOrigins(['https://app.example.com']);
-const yoga = createRosterYoga({ graphiql: false });
-const gql = async (query: string, variables: Record<string, unknown>, token?: string) => {
-  const response = await yoga.fetch('http://roster.bench/graphql', {
-    method: 'POST',
-    headers: {
-      'content-type': 'application/json',
-      ...(token ? { authorization: `Bearer ${token}` } : {}),
-    },
-    body: JSON.stringify({ query, variables }),
-  });
-  return (await response.json()) as { data?: Record<string, any> };
-};
+const gql = inProcessGraphQL();
 
 const run = Date.now().toString(36);
 const key = (await createApiKey(`allocations-${run}`)).key;

@@ -13,6 +13,7 @@ import {
   INVITE,
   SESSION_READ,
   resultProblem,
+  graphqlClient,
   sessionReadProblem,
   type GraphQLBody,
 } from './operations.ts';
@@ -64,17 +65,7 @@ export async function embeddedMemoryRun(options: MemoryRunOptions): Promise<Memo
     nodeArgs: options.nodeArgs,
   });
   try {
-    const gql = async (query: string, variables: Record<string, unknown>, token?: string) => {
-      const response = await fetch(roster.url, {
-        method: 'POST',
-        headers: {
-          'content-type': 'application/json',
-          ...(token ? { authorization: `Bearer ${token}` } : {}),
-        },
-        body: JSON.stringify({ query, variables }),
-      });
-      return (await response.json()) as GraphQLBody;
-    };
+    const gql = graphqlClient(roster.url);
     const boot = await bootstrap(root, env);
     const idleMb = roster.rssMb();
     options.say(`Roster (embedded): pid ${roster.pid}, idle RSS ${Math.round(idleMb)} MB`);

@@ -102,13 +102,13 @@ export const SESSION_READ = /* GraphQL */ `
   }
 `;
 
-/** The first page of an organization's pending invitations, with totalCount (API key). */
-export const INVITATIONS_PAGE = /* GraphQL */ `
-  query BenchInvitationsPage($id: ID!) {
+/** An organization's first 20 invitations matching `filters`, with totalCount, or its error. */
+const invitationsQuery = (name: string, variables: string, filters: string) => /* GraphQL */ `
+  query ${name}(${variables}) {
     organization(by: { id: $id }) {
       __typename
       ... on Organization {
-        invitations(first: 20, status: [PENDING]) {
+        invitations(first: 20, ${filters}) {
           totalCount
           edges {
             node {
@@ -128,35 +128,45 @@ export const INVITATIONS_PAGE = /* GraphQL */ `
   }
 `;
 
+/** The first page of an organization's pending invitations, with totalCount (API key). */
+export const INVITATIONS_PAGE = invitationsQuery(
+  'BenchInvitationsPage',
+  '$id: ID!',
+  'status: [PENDING]',
+);
+
 /** Invitations whose address contains a substring (a search box), with totalCount (API key). */
-export const INVITATIONS_SEARCH = /* GraphQL */ `
-  query BenchInvitationsSearch($id: ID!, $email: String!) {
-    organization(by: { id: $id }) {
-      __typename
-      ... on Organization {
-        invitations(first: 20, emailContains: $email) {
-          totalCount
-          edges {
-            node {
-              id
-              email
-              status
-              expiresAt
-            }
-          }
-        }
-      }
-      ... on Error {
-        code
-        message
-      }
-    }
-  }
-`;
+export const INVITATIONS_SEARCH = invitationsQuery(
+  'BenchInvitationsSearch',
+  '$id: ID!, $email: String!',
+  'emailContains: $email',
+);
 
 export interface GraphQLBody {
   data?: Record<string, any> | null;
   errors?: { message: string }[];
+}
+
+export interface GraphQLClient {
+  (query: string, variables?: Record<string, unknown>, token?: string): Promise<GraphQLBody>;
+}
+
+/** GraphQL POSTs to `url` (over HTTP, or through `fetchFn`, e.g. an in-process Yoga's fetch). */
+export function graphqlClient(
+  url: string,
+  fetchFn: (url: string, init: RequestInit) => Promise<Response> = fetch,
+): GraphQLClient {
+  return async (query, variables, token) => {
+    const response = await fetchFn(url, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        ...(token ? { authorization: `Bearer ${token}` } : {}),
+      },
+      body: JSON.stringify({ query, variables }),
+    });
+    return (await response.json()) as GraphQLBody;
+  };
 }
 
 /** Why a session-read response is not the full page it should be, or null when it is. */

@@ -33,6 +33,7 @@ import {
   SESSION_READ,
   resultProblem,
   sessionReadProblem,
+  graphqlClient,
   type GraphQLBody,
 } from './operations.ts';
 import { embeddedMemoryRun, type MemoryRunResult } from './memory-run.ts';
@@ -141,24 +142,6 @@ function expectCount(label: string, counted: number, expected: number) {
 
 // ---------------------------------------------------------------------------------------------
 // Roster and its helpers
-
-interface GraphQLClient {
-  (query: string, variables?: Record<string, unknown>, token?: string): Promise<GraphQLBody>;
-}
-
-function graphqlClient(url: string): GraphQLClient {
-  return async (query, variables, token) => {
-    const response = await fetch(url, {
-      method: 'POST',
-      headers: {
-        'content-type': 'application/json',
-        ...(token ? { authorization: `Bearer ${token}` } : {}),
-      },
-      body: JSON.stringify({ query, variables }),
-    });
-    return (await response.json()) as GraphQLBody;
-  };
-}
 
 const rawId = (globalId: string) => Buffer.from(globalId, 'base64').toString().split(':')[1]!;
 const unique = () => crypto.randomBytes(4).toString('hex');

@@ -7,11 +7,10 @@
 //     npx tsx bench/statement-log.ts
 import fs from 'node:fs';
 import pg from 'pg';
-import { setRedirectOrigins } from '../src/auth/redirect-origins.ts';
 import { openDatabase, prisma } from '../src/db.ts';
 import { createApiKey } from '../src/services/api-keys.ts';
 import { issueSession } from '../src/services/sessions.ts';
-import { createRosterYoga } from '../src/yoga.ts';
+import { inProcessGraphQL } from './in-process.ts';
 import { ACCEPT, INVITE, SESSION_READ, resultProblem, sessionReadProblem } from './operations.ts';
 
 const serverUrl = process.env.DATABASE_URL;
@@ -32,20 +31,7 @@ const database = await openDatabase({ url: url.toString(), poolSize: 2 });
 const marker = new pg.Client({ connectionString: url.toString() });
 await marker.connect();
 
-// The organization's links point at app.example.com, as in the bench.
-setRedirectOrigins(['https://app.example.com']);
-const yoga = createRosterYoga({ graphiql: false });
-const gql = async (query: string, variables: Record<string, unknown>, token?: string) => {
-  const response = await yoga.fetch('http://roster.bench/graphql', {
-    method: 'POST',
-    headers: {
-      'content-type': 'application/json',
-      ...(token ? { authorization: `Bearer ${token}` } : {}),
-    },
-    body: JSON.stringify({ query, variables }),
-  });
-  return (await response.json()) as { data?: Record<string, any> };
-};
+const gql = inProcessGraphQL();
 
 const key = (await createApiKey('statement-log')).key;
 const organization = await prisma.organization.create({
