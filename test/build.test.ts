@@ -6,6 +6,7 @@ import { builtinModules } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startServerProcess } from './helpers/server-process.ts';
 
 const root = path.resolve(import.meta.dirname, '..');
 const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'roster-build-'));
@@ -114,22 +115,10 @@ describe('the production build', () => {
     const { key: apiKey } = JSON.parse(key.stdout) as { key: string };
 
     // tsx is not loaded: the server and the CLI must not need it.
-    const child = spawn(process.execPath, ['dist/server.js'], {
-      cwd: root,
-      env: { ...env, PORT: '0', HOST: '127.0.0.1' },
-    });
-    let output = '';
-    const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
+    const server = startServerProcess('dist/server.js', root, env);
+    const { child, exited } = server;
     try {
-      const url = await new Promise<string>((resolve, reject) => {
-        child.stdout.on('data', (chunk: Buffer) => {
-          output += chunk;
-          const match = /"url":"(http:\/\/[^"]+)\/graphql"/.exec(output);
-          if (match) resolve(match[1]!);
-        });
-        child.stderr.on('data', (chunk: Buffer) => (output += chunk));
-        child.once('exit', (code) => reject(new Error(`server exited with ${code}: ${output}`)));
-      });
+      const url = await server.url;
       const health = await fetch(`${url}/healthz`);
       expect(await health.json()).toEqual({ status: 'ok' });
       const response = await fetch(`${url}/graphql`, {
@@ -145,28 +134,16 @@ describe('the production build', () => {
       child.kill('SIGTERM');
     }
     expect(await exited).toBe(0);
-    expect(output).not.toMatch(/tsx/);
+    expect(server.output()).not.toMatch(/tsx/);
   });
 
   it.skipIf(!fs.existsSync('/proc/self/cmdline'))(
     "runs the server through the launcher (npm start) with the launcher's V8 settings, in one process",
     async () => {
-      const child = spawn(process.execPath, ['src/start.js'], {
-        cwd: root,
-        env: { ...env, PORT: '0', HOST: '127.0.0.1' },
-      });
-      let output = '';
-      const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
+      const server = startServerProcess('src/start.js', root, env);
+      const { child, exited } = server;
       try {
-        const url = await new Promise<string>((resolve, reject) => {
-          child.stdout.on('data', (chunk: Buffer) => {
-            output += chunk;
-            const match = /"url":"(http:\/\/[^"]+)\/graphql"/.exec(output);
-            if (match) resolve(match[1]!);
-          });
-          child.stderr.on('data', (chunk: Buffer) => (output += chunk));
-          child.once('exit', (code) => reject(new Error(`server exited with ${code}: ${output}`)));
-        });
+        const url = await server.url;
         expect(await (await fetch(`${url}/healthz`)).json()).toEqual({ status: 'ok' });
         // The process we started re-executed itself with the flags (same pid, no child).
         const argv = fs.readFileSync(`/proc/${child.pid}/cmdline`, 'utf8').split('\0');

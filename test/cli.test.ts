@@ -1,10 +1,11 @@
 // The command line and the server as a newcomer runs them: real processes, a real data folder.
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import net, { type AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { startServerProcess } from './helpers/server-process.ts';
 
 const root = path.resolve(import.meta.dirname, '..');
 const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'roster-cli-'));
@@ -29,24 +30,7 @@ roster.withEnv =
   };
 
 /** Starts `npm start`'s entry point on a free port; resolves once it listens. */
-function startServer() {
-  const child = spawn(process.execPath, ['src/start.js'], {
-    cwd: root,
-    env: { ...env, PORT: '0', HOST: '127.0.0.1' },
-  });
-  let output = '';
-  const url = new Promise<string>((resolve, reject) => {
-    child.stdout.on('data', (chunk: Buffer) => {
-      output += chunk;
-      const match = /"url":"(http:\/\/[^"]+)\/graphql"/.exec(output);
-      if (match) resolve(match[1]!);
-    });
-    child.stderr.on('data', (chunk: Buffer) => (output += chunk));
-    child.once('exit', (code) => reject(new Error(`server exited with ${code}: ${output}`)));
-  });
-  const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
-  return { child, url, exited, output: () => output };
-}
+const startServer = () => startServerProcess('src/start.js', root, env);
 
 async function query(url: string, token: string, body: string) {
   const res = await fetch(`${url}/graphql`, {
