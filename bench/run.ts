@@ -359,6 +359,20 @@ async function main() {
       expectCount(label, await invitationsIn(orgs), run.ok);
       return run;
     };
+    /** Bare Yoga's `{ hello }` at 10 connections, every answer checked. */
+    const helloQueries = async (label: string, requests: number) =>
+      checked(
+        label,
+        await load({
+          url: `${hello.url}/graphql`,
+          server: hello,
+          connections: 10,
+          requests,
+          body: () => ({ query: '{ hello }' }),
+          check: (body) =>
+            body.data?.hello === 'world' ? null : JSON.stringify(body).slice(0, 200),
+        }),
+      );
     const betterAuthInvites = async (label: string, connections: number, requests: number) => {
       const { url, cookie } = betterAuth!.ready as { url: string; cookie: string };
       const headers = { cookie, origin: url };
@@ -520,18 +534,7 @@ async function main() {
           );
           if (round > 0) caseRuns[i]!.push(run);
         }
-        const helloRun = checked(
-          `bare Yoga ${label}`,
-          await load({
-            url: `${hello.url}/graphql`,
-            server: hello,
-            connections: 10,
-            requests: round === 0 ? 200 : requests,
-            body: () => ({ query: '{ hello }' }),
-            check: (body) =>
-              body.data?.hello === 'world' ? null : JSON.stringify(body).slice(0, 200),
-          }),
-        );
+        const helloRun = await helloQueries(`bare Yoga ${label}`, round === 0 ? 200 : requests);
         if (round > 0) helloRuns.push(helloRun);
       }
       const cpu = (runs: LoadResult[]) => median(runs.map((r) => r.cpuMsPerRequest ?? NaN));
@@ -596,17 +599,13 @@ async function main() {
         const problem = isInvite(invited);
         if (problem) throw new Error(`seeding invitations: ${problem}`);
       }
-      const readRuns: LoadResult[] = [];
-      const helloRuns: LoadResult[] = [];
-      const floorReadRuns: LoadResult[] = [];
-      for (let round = 0; round <= settings.rounds; round++) {
-        // Round 0 warms both up and is not counted.
-        const label = round === 0 ? 'warm-up' : `${round}`;
-        const read = checked(
-          `Roster ${label}`,
+      /** The owner's session read at 10 connections (50 to warm up in round 0), each page checked. */
+      const sessionReads = async (label: string, server: Child, url: string, round: number) =>
+        checked(
+          label,
           await load({
-            url: roster.url,
-            server: roster,
+            url,
+            server,
             connections: 10,
             requests: round === 0 ? 50 : settings.reads,
             headers: { authorization: `Bearer ${boot.session.token}` },
@@ -614,32 +613,20 @@ async function main() {
             check: (body) => sessionReadProblem(body),
           }),
         );
-        const helloRun = checked(
+      const readRuns: LoadResult[] = [];
+      const helloRuns: LoadResult[] = [];
+      const floorReadRuns: LoadResult[] = [];
+      for (let round = 0; round <= settings.rounds; round++) {
+        // Round 0 warms both up and is not counted.
+        const label = round === 0 ? 'warm-up' : `${round}`;
+        const read = await sessionReads(`Roster ${label}`, roster, roster.url, round);
+        const helloRun = await helloQueries(
           `bare Yoga ${label}`,
-          await load({
-            url: `${hello.url}/graphql`,
-            server: hello,
-            connections: 10,
-            requests: round === 0 ? 200 : Math.max(settings.reads, 2000),
-            body: () => ({ query: '{ hello }' }),
-            check: (body) =>
-              body.data?.hello === 'world' ? null : JSON.stringify(body).slice(0, 200),
-          }),
+          round === 0 ? 200 : Math.max(settings.reads, 2000),
         );
         // The same read from the node:http + pg floor: one statement, JSON built by PostgreSQL.
         const floorRead = floor
-          ? checked(
-              `floor read ${label}`,
-              await load({
-                url: `${floor.url}/read`,
-                server: floor,
-                connections: 10,
-                requests: round === 0 ? 50 : settings.reads,
-                headers: { authorization: `Bearer ${boot.session.token}` },
-                body: () => ({ query: SESSION_READ }),
-                check: (body) => sessionReadProblem(body),
-              }),
-            )
+          ? await sessionReads(`floor read ${label}`, floor, `${floor.url}/read`, round)
           : undefined;
         if (round > 0) {
           readRuns.push(read);
