@@ -74,6 +74,18 @@ async function countersOf(organization: unknown): Promise<OrganizationCounters> 
   });
 }
 
+/** The statuses a status filter asks (every one when it asks none) and their counters' sum. */
+function countersFor<Status extends string>(
+  counters: OrganizationCounters,
+  fields: Record<Status, CounterField>,
+  filter: readonly Status[] | null | undefined,
+): { statuses: Set<Status>; total: number } {
+  const statuses = new Set<Status>(filter?.length ? filter : (Object.keys(fields) as Status[]));
+  let total = 0;
+  for (const status of statuses) total += counters[fields[status]];
+  return { statuses, total };
+}
+
 /** A status filter that agrees with Invitation.status (PENDING past expiry counts as EXPIRED). */
 function statusWhere(
   statuses: readonly InvitationStatus[],
@@ -153,13 +165,7 @@ export async function invitationTotalCount(
       where: { organizationId: counters.id, ...invitationsWhere(filters, now) },
     });
   }
-  const statuses = new Set<InvitationStatus>(
-    filters.status?.length
-      ? filters.status
-      : (Object.keys(counterFields.invitations) as InvitationStatus[]),
-  );
-  let total = 0;
-  for (const status of statuses) total += counters[counterFields.invitations[status]];
+  const { statuses, total } = countersFor(counters, counterFields.invitations, filters.status);
   const pending = statuses.has('PENDING');
   if (pending === statuses.has('EXPIRED')) return total;
   const pastExpiry = await prisma.invitation.count({
@@ -182,12 +188,5 @@ export async function memberTotalCount(
       where: { organizationId: counters.id, ...membersWhere(filters) },
     });
   }
-  const statuses = new Set<MemberStatus>(
-    filters.status?.length
-      ? filters.status
-      : (Object.keys(counterFields.members) as MemberStatus[]),
-  );
-  let total = 0;
-  for (const status of statuses) total += counters[counterFields.members[status]];
-  return total;
+  return countersFor(counters, counterFields.members, filters.status).total;
 }
